@@ -1,0 +1,27 @@
+# Sourced by the scripts: starts the emulator in the background and reads its addresses.
+# Usage: start_emulator <state dir> [emulator flags...]; sets EMU_HTTP, EMU_HTTPS, EMU_CERT, EMU_PID.
+# The caller's EXIT trap should call stop_emulator.
+
+start_emulator() {
+  local dir=$1; shift
+  local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  mkdir -p "$dir"
+  "$root/target/debug/native-token-emulator" --cert-out "$dir/emulator-cert.pem" "$@" \
+    >"$dir/emulator.out" 2>"$dir/emulator.log" &
+  EMU_PID=$!
+  local waited=0
+  until grep -q '^ready' "$dir/emulator.out" 2>/dev/null; do
+    if ! kill -0 "$EMU_PID" 2>/dev/null || [ $waited -ge 100 ]; then
+      echo "emulator did not start; its log:" >&2; cat "$dir/emulator.log" >&2; return 1
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+  EMU_HTTP=$(sed -n 's/^http: //p' "$dir/emulator.out")
+  EMU_HTTPS=$(sed -n 's/^https: //p' "$dir/emulator.out")
+  EMU_CERT=$(sed -n 's/^cert: //p' "$dir/emulator.out")
+}
+
+stop_emulator() {
+  [ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+  EMU_PID=
+}
