@@ -1,0 +1,181 @@
+//! Command-line options.
+
+use std::path::PathBuf;
+
+use crate::faults::{self, FaultSpec};
+
+pub const USAGE: &str = "\
+Usage: native-token-emulator [OPTIONS]
+
+Emulates the TLS Protect Cloud and Armor token services on 127.0.0.1, over HTTP and HTTPS.
+
+Options:
+  --http-port N       HTTP port (default 0: a free port)
+  --https-port N      HTTPS port (default 0: a free port)
+  --no-http           do not start the HTTP listener
+  --no-https          do not start the HTTPS listener
+  --cert-out PATH     write the self-signed certificate (PEM) to PATH
+  --cert-names LIST   comma-separated certificate names; IP addresses become IP names
+                      (default localhost,127.0.0.1,::1)
+  --fault SPEC        apply a fault to every route (a ?fault=SPEC query parameter wins)
+  --log PATH          also append the request log to PATH (it always goes to stderr)
+  --help              show this help
+
+On start it prints, then serves until SIGTERM or SIGINT:
+  http: http://127.0.0.1:PORT
+  https: https://127.0.0.1:PORT
+  cert: /absolute/path/to/cert.pem
+  ready
+
+Routes:
+  POST /v1/oauth2/v2.0/{tenant-guid}/token   TLSPC client-credentials grant with a JWT assertion
+  POST /auth/authorize                       Armor: {\"username\",\"password\"} -> code
+                                             (password \"wrong\" is refused)
+  POST /auth/token                           Armor: {\"code\",\"grant_type\"} -> access token
+  POST /auth/token/reissue                   Armor: {\"token\"} -> new access token
+  GET  /_emulator/stats                      requests received per route
+
+Fault SPEC: MODE[*COUNT], applied to the first COUNT requests per spec and path (always
+without *COUNT). Modes:
+  delay=MS  hang  status=CODE  429=SECONDS  503=SECONDS  oauth-error  html  plain  empty
+  invalid-json  missing-token  wrong-type  bad-expiry  huge  drop  reset
+";
+
+pub enum Command {
+    Run(Options),
+    Help,
+}
+
+pub struct Options {
+    /// None when the listener is disabled; Some(0) picks a free port.
+    pub http_port: Option<u16>,
+    pub https_port: Option<u16>,
+    pub cert_out: Option<PathBuf>,
+    pub cert_names: Vec<String>,
+    pub fault: Option<FaultSpec>,
+    pub log_path: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            http_port: Some(0),
+            https_port: Some(0),
+            cert_out: None,
+            cert_names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            fault: None,
+            log_path: None,
+        }
+    }
+}
+
+/// Parses the arguments (without the program name). Accepts `--flag VALUE` and `--flag=VALUE`.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut options = Options::default();
+    let (mut no_http, mut no_https) = (false, false);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline_value) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg, None),
+        };
+        let mut value = || {
+            inline_value
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--help" | "-h" => return Ok(Command::Help),
+            "--no-http" => no_http = true,
+            "--no-https" => no_https = true,
+            "--http-port" => options.http_port = Some(parse_port(&flag, &value()?)?),
+            "--https-port" => options.https_port = Some(parse_port(&flag, &value()?)?),
+            "--cert-out" => options.cert_out = Some(PathBuf::from(value()?)),
+            "--cert-names" => options.cert_names = parse_names(&value()?)?,
+            "--fault" => options.fault = Some(faults::parse(&value()?)?),
+            "--log" => options.log_path = Some(PathBuf::from(value()?)),
+            _ => return Err(format!("unknown argument {flag:?}")),
+        }
+    }
+    if no_http {
+        options.http_port = None;
+    }
+    if no_https {
+        options.https_port = None;
+    }
+    if options.http_port.is_none() && options.https_port.is_none() {
+        return Err("--no-http and --no-https leave nothing to serve".into());
+    }
+    Ok(Command::Run(options))
+}
+
+fn parse_port(flag: &str, text: &str) -> Result<u16, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} needs a port number 0-65535, not {text:?}"))
+}
+
+fn parse_names(list: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() {
+        return Err("--cert-names needs at least one name".into());
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_options(args: &[&str]) -> Options {
+        match parse(args.iter().map(|a| a.to_string())) {
+            Ok(Command::Run(options)) => options,
+            Ok(Command::Help) => panic!("unexpected help"),
+            Err(message) => panic!("unexpected error: {message}"),
+        }
+    }
+
+    #[test]
+    fn defaults_serve_both_listeners_on_free_ports() {
+        let options = run_options(&[]);
+        assert_eq!((options.http_port, options.https_port), (Some(0), Some(0)));
+        assert_eq!(options.cert_names, ["localhost", "127.0.0.1", "::1"]);
+    }
+
+    #[test]
+    fn accepts_separate_and_inline_values() {
+        let options = run_options(&[
+            "--http-port",
+            "8080",
+            "--no-https",
+            "--fault=503=2*1",
+            "--cert-names= a, ,b",
+        ]);
+        assert_eq!((options.http_port, options.https_port), (Some(8080), None));
+        assert_eq!(options.fault.map(|f| f.text), Some("503=2*1".to_owned()));
+        assert_eq!(options.cert_names, ["a", "b"]);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        for args in [
+            &["--no-http", "--no-https"][..],
+            &["--http-port", "70000"],
+            &["--fault", "nonsense"],
+            &["--log"],
+            &["--bogus"],
+        ] {
+            assert!(
+                parse(args.iter().map(|a| a.to_string())).is_err(),
+                "{args:?}"
+            );
+        }
+    }
+}

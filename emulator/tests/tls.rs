@@ -1,0 +1,76 @@
+//! HTTPS: the handshake verifies against the written certificate, for the names it was made for.
+
+mod support;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::Path;
+
+use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+use serde_json::json;
+use support::*;
+
+fn start_with_certificate(names: Option<&str>) -> Emulator {
+    let cert = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "tls-{}-{}.pem",
+        std::process::id(),
+        names.unwrap_or("default")
+    ));
+    let mut args = vec!["--no-http", "--cert-out", cert.to_str().unwrap()];
+    if let Some(names) = names {
+        args.extend(["--cert-names", names]);
+    }
+    Emulator::start(&args)
+}
+
+/// Connects trusting only the emulator's certificate and checking `host` against it.
+fn connect(emulator: &Emulator, host: &str) -> Result<openssl::ssl::SslStream<TcpStream>, String> {
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
+    builder
+        .set_ca_file(emulator.announced("cert").unwrap())
+        .unwrap();
+    builder.set_verify(SslVerifyMode::PEER);
+    let tcp = TcpStream::connect(("127.0.0.1", emulator.https_port())).unwrap();
+    builder
+        .build()
+        .connect(host, tcp)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn https_serves_the_routes_with_a_certificate_for_localhost_and_loopback() {
+    let emulator = start_with_certificate(None);
+    for host in ["localhost", "127.0.0.1"] {
+        let mut tls = connect(&emulator, host).unwrap_or_else(|e| panic!("{host}: {e}"));
+        let body = json!({ "username": "u", "password": "p" }).to_string();
+        tls.write_all(&request_bytes(
+            "POST",
+            "/auth/authorize",
+            &[("Content-Type", JSON)],
+            body.as_bytes(),
+        ))
+        .unwrap();
+        let response = read_until_closed(&mut tls).response();
+        assert_eq!(response.status, 200, "{}", response.text());
+        assert!(response.json()["code"].is_string());
+    }
+    assert_eq!(requests_to_over_https(&emulator, "/auth/authorize"), 2);
+}
+
+#[test]
+fn certificate_for_other_names_fails_verification_for_localhost() {
+    let emulator = start_with_certificate(Some("example.test,10.9.8.7"));
+    let error = connect(&emulator, "localhost").expect_err("handshake must fail");
+    assert!(error.contains("certificate verify failed"), "{error}");
+    assert!(connect(&emulator, "example.test").is_ok());
+    assert!(connect(&emulator, "10.9.8.7").is_ok());
+}
+
+fn requests_to_over_https(emulator: &Emulator, route: &str) -> u64 {
+    let mut tls = connect(emulator, "localhost").unwrap();
+    tls.write_all(&request_bytes("GET", "/_emulator/stats", &[], b""))
+        .unwrap();
+    read_until_closed(&mut tls).response().json()["requests"][route]
+        .as_u64()
+        .unwrap()
+}
