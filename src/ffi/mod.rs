@@ -1,0 +1,160 @@
+//! The C ABI (docs/ABI.md): argument checks, the panic boundary, and out-pointer writing.
+//! The work itself is done by the modules of the crate root; nothing here talks to the network
+//! or holds state beyond the calling thread's last error.
+
+mod error;
+mod session;
+mod token;
+
+pub use error::*;
+pub use session::*;
+pub use token::*;
+
+use crate::error::{nt_result, Error};
+use std::any::Any;
+use std::cell::RefCell;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, UnwindSafe};
+use std::ptr::NonNull;
+
+/// Longest string argument accepted, in bytes.
+const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    /// The error of this thread's last failed call, until taken.
+    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+}
+
+/// Runs one export's body: a panic becomes `NT_PANIC`, and any failure becomes this thread's
+/// last error. The body writes its out-pointers as its last step, so they are written only when
+/// it returns `Ok`.
+fn guard(body: impl FnOnce() -> Result<(), Error> + UnwindSafe) -> nt_result {
+    match catch_unwind(body).unwrap_or_else(|payload| Err(panic_error(payload.as_ref()))) {
+        Ok(()) => nt_result::NT_OK,
+        Err(error) => {
+            let kind = error.kind();
+            set_last_error(error);
+            kind
+        }
+    }
+}
+
+/// Only a literal panic message is passed on: a formatted one could, in principle, hold data
+/// from the call.
+fn panic_error(payload: &(dyn Any + Send)) -> Error {
+    let detail = payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .unwrap_or("details withheld");
+    Error::new(
+        nt_result::NT_PANIC,
+        format!("an internal error (panic) was caught in NativeToken: {detail}; please report it"),
+    )
+}
+
+fn set_last_error(error: Error) {
+    // During thread teardown the slot may be gone; the error then has no one to read it.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = Some(error));
+}
+
+fn take_last_error() -> Option<Error> {
+    LAST_ERROR
+        .try_with(|slot| slot.borrow_mut().take())
+        .ok()
+        .flatten()
+}
+
+/// A string argument: `len` bytes of UTF-8 at `ptr`, not NUL-terminated, non-empty, at most
+/// 64 KiB. Messages name the parameter, never its value.
+///
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable bytes that stay unchanged during the call.
+unsafe fn text_arg<'a>(name: &str, ptr: *const u8, len: usize) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(Error::invalid_argument(format!("{name} is NULL")));
+    }
+    if len == 0 {
+        return Err(Error::invalid_argument(format!("{name} is empty")));
+    }
+    if len > MAX_INPUT_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "{name} is too long: {len} bytes, at most {MAX_INPUT_BYTES}"
+        )));
+    }
+    // SAFETY: the caller promises `len` readable bytes at the non-null `ptr`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    std::str::from_utf8(bytes).map_err(|invalid| {
+        Error::invalid_argument(format!(
+            "{name} is not valid UTF-8 (at byte {})",
+            invalid.valid_up_to()
+        ))
+    })
+}
+
+/// An out-pointer, checked for NULL before any work is done and written only at the end.
+struct Out<T>(NonNull<T>);
+
+impl<T> Out<T> {
+    fn new(name: &str, ptr: *mut T) -> Result<Out<T>, Error> {
+        NonNull::new(ptr)
+            .map(Out)
+            .ok_or_else(|| Error::invalid_argument(format!("{name} is NULL")))
+    }
+
+    /// # Safety
+    /// The pointer must be valid for a write of `T` (the caller's promise in the C contract).
+    unsafe fn write(self, value: T) {
+        // SAFETY: non-null by construction; validity is the caller's promise. `write` does not
+        // drop the previous contents, which may be uninitialised.
+        unsafe { self.0.as_ptr().write(value) }
+    }
+}
+
+/// One byte to point at for empty strings, so that a returned pointer is never dangling.
+static EMPTY: u8 = 0;
+
+/// Writes a borrowed view of `text` to `out_ptr`/`out_len`.
+///
+/// # Safety
+/// As for [`Out::write`]; `text` must live as long as the caller is told it does.
+unsafe fn write_text(text: &str, out_ptr: Out<*const u8>, out_len: Out<usize>) {
+    let start = if text.is_empty() {
+        &EMPTY as *const u8
+    } else {
+        text.as_ptr()
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        out_ptr.write(start);
+        out_len.write(text.len());
+    }
+}
+
+/// The library's version, e.g. `"0.1.0"`.
+///
+/// Returns a static NUL-terminated string; never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn nt_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The name of a result code, e.g. `"HttpStatus"` for 7; `"Unknown"` for any other value.
+///
+/// Returns a static NUL-terminated string; never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn nt_result_name(result: u32) -> *const c_char {
+    nt_result::from_u32(result)
+        .map_or("Unknown\0", nt_result::name_with_nul)
+        .as_ptr()
+        .cast()
+}
+
+/// Test builds only (`test-hooks` feature): panics inside the panic boundary, to prove that a
+/// panic never unwinds into the caller.
+///
+/// Always returns `NT_PANIC` and sets the thread's last error. Thread-safe.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn nt_test_trigger_panic() -> nt_result {
+    guard(|| panic!("nt_test_trigger_panic was called"))
+}

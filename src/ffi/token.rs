@@ -1,0 +1,278 @@
+//! Exports for the stateless token calls and for reading a token (`nt_token`).
+
+use super::{guard, text_arg, write_text, Out};
+use crate::armor;
+use crate::error::nt_result;
+use crate::handles;
+use crate::tlspc;
+use crate::token::Token;
+
+/// Requests a TLS Protect Cloud access token: POSTs the JWT as an OAuth client assertion to
+/// `endpoint` (e.g. `https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token`).
+///
+/// `endpoint` and `jwt` are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. The endpoint
+/// must be https (http only to loopback). A malformed or expired JWT is refused before any
+/// request. `timeout_ms` bounds the whole call, retries included; 0 means
+/// `NATIVETOKEN_TIMEOUT_SEC` or 30 s. Blocks the calling thread until done.
+///
+/// On `NT_OK` writes `*out_token`; the caller owns it and frees it with `nt_token_free`. On
+/// failure nothing is written and the thread's last error says why. Thread-safe.
+///
+/// # Safety
+/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_vc_token_fetch(
+    endpoint: *const u8,
+    endpoint_len: usize,
+    jwt: *const u8,
+    jwt_len: usize,
+    timeout_ms: u32,
+    out_token: *mut *mut Token,
+) -> nt_result {
+    guard(|| {
+        let endpoint = unsafe { text_arg("endpoint", endpoint, endpoint_len) }?;
+        let jwt = unsafe { text_arg("jwt", jwt, jwt_len) }?;
+        let out_token = Out::new("out_token", out_token)?;
+        let token = tlspc::fetch_token(endpoint, jwt, timeout_ms)?;
+        unsafe { out_token.write(handles::issue(token)) };
+        Ok(())
+    })
+}
+
+/// Redeems an Armor temporary authorization code: POSTs
+/// `{"code":"<code>","grant_type":"authorization_code"}` to `<base_url>/auth/token`.
+///
+/// `base_url` is e.g. `https://api.armor.com:443`. `grant_type` must be `authorization_code` in
+/// any casing (`NT_INVALID_ARGUMENT` otherwise); it is sent lower-case. Strings are UTF-8, not
+/// NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for `nt_vc_token_fetch`.
+/// Blocks the calling thread until done.
+///
+/// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
+/// written. Thread-safe.
+///
+/// # Safety
+/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_armor_token_fetch(
+    base_url: *const u8,
+    base_url_len: usize,
+    code: *const u8,
+    code_len: usize,
+    grant_type: *const u8,
+    grant_type_len: usize,
+    timeout_ms: u32,
+    out_token: *mut *mut Token,
+) -> nt_result {
+    guard(|| {
+        let base_url = unsafe { text_arg("base_url", base_url, base_url_len) }?;
+        let code = unsafe { text_arg("code", code, code_len) }?;
+        let grant_type = unsafe { text_arg("grant_type", grant_type, grant_type_len) }?;
+        let out_token = Out::new("out_token", out_token)?;
+        let token = armor::fetch_token(base_url, code, grant_type, timeout_ms)?;
+        unsafe { out_token.write(handles::issue(token)) };
+        Ok(())
+    })
+}
+
+/// Renews an Armor session: POSTs `{"token":"<access_token>"}` to
+/// `<base_url>/auth/token/reissue` and returns the new token.
+///
+/// Strings are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for
+/// `nt_vc_token_fetch`. Blocks the calling thread until done.
+///
+/// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
+/// written. Thread-safe.
+///
+/// # Safety
+/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_armor_token_reissue(
+    base_url: *const u8,
+    base_url_len: usize,
+    access_token: *const u8,
+    access_token_len: usize,
+    timeout_ms: u32,
+    out_token: *mut *mut Token,
+) -> nt_result {
+    guard(|| {
+        let base_url = unsafe { text_arg("base_url", base_url, base_url_len) }?;
+        let access_token = unsafe { text_arg("access_token", access_token, access_token_len) }?;
+        let out_token = Out::new("out_token", out_token)?;
+        let token = armor::reissue_token(base_url, access_token, timeout_ms)?;
+        unsafe { out_token.write(handles::issue(token)) };
+        Ok(())
+    })
+}
+
+/// Writes one text field of a token as a borrowed view.
+unsafe fn token_text(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+    field: fn(&Token) -> &str,
+) -> nt_result {
+    guard(|| {
+        let token = unsafe { handles::borrow(t) }?;
+        let (out_ptr, out_len) = (Out::new("out_ptr", out_ptr)?, Out::new("out_len", out_len)?);
+        unsafe { write_text(field(token), out_ptr, out_len) };
+        Ok(())
+    })
+}
+
+/// Writes one number field of a token.
+unsafe fn token_number(t: *const Token, out: *mut i64, field: fn(&Token) -> i64) -> nt_result {
+    guard(|| {
+        let token = unsafe { handles::borrow(t) }?;
+        let out = Out::new("out", out)?;
+        unsafe { out.write(field(token)) };
+        Ok(())
+    })
+}
+
+/// The access token (secret).
+///
+/// Token getters: on `NT_OK` they write a pointer to UTF-8 bytes (not NUL-terminated) and
+/// their count, borrowed from the token and valid until `nt_token_free`; an empty string
+/// (length 0) when the service sent none. On failure nothing is written. A token may be read
+/// from several threads at once, but must not be freed while read.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_access_token(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::access_token) }
+}
+
+/// The token type as sent (`Bearer` for TLSPC). Borrowed, as for `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_token_type(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::token_type) }
+}
+
+/// The scope (TLSPC); empty when none was sent. Borrowed, as for `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_scope(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::scope) }
+}
+
+/// The id token (Armor, secret); empty when none was sent. Borrowed, as for
+/// `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_id_token(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::id_token) }
+}
+
+/// The URL the token was requested from: the endpoint as given (TLSPC), or the full
+/// `/auth/token` or `/auth/token/reissue` URL (Armor). Borrowed, as for `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_endpoint(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::endpoint) }
+}
+
+/// The JWT the token was requested with (TLSPC, secret); empty for Armor. Borrowed, as for
+/// `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_jwt(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::jwt) }
+}
+
+/// The service's answer body as received (JSON, secret). Borrowed, as for
+/// `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_response_json(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::response_json) }
+}
+
+/// One line per attempt made for this token (request, outcome, retry decision); no secrets.
+/// Borrowed, as for `nt_token_access_token`.
+///
+/// # Safety
+/// `out_ptr` and `out_len` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_trace(
+    t: *const Token,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> nt_result {
+    unsafe { token_text(t, out_ptr, out_len, Token::trace) }
+}
+
+/// `expires_in` as the service sent it: seconds (TLSPC) or minutes (Armor).
+///
+/// Writes `*out` only on `NT_OK`. Thread-safe; the token must not be freed meanwhile.
+///
+/// # Safety
+/// `out` must be NULL or valid for a write of `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_expires_in(t: *const Token, out: *mut i64) -> nt_result {
+    unsafe { token_number(t, out, Token::expires_in) }
+}
+
+/// When the token expires, in milliseconds since the Unix epoch (UTC): the time the answer
+/// arrived plus `expires_in`.
+///
+/// Writes `*out` only on `NT_OK`. Thread-safe; the token must not be freed meanwhile.
+///
+/// # Safety
+/// `out` must be NULL or valid for a write of `int64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_expires_at_unix_ms(t: *const Token, out: *mut i64) -> nt_result {
+    unsafe { token_number(t, out, Token::expires_at_unix_ms) }
+}
+
+/// Frees a token and wipes its secrets. Freeing twice, or a handle never issued, is
+/// `NT_INVALID_HANDLE` (as long as the address was not handed out again in between); NULL is
+/// `NT_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// No other thread may be using the token.
+#[no_mangle]
+pub unsafe extern "C" fn nt_token_free(t: *mut Token) -> nt_result {
+    guard(|| unsafe { handles::release(t) }.map(drop))
+}

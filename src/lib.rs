@@ -1,0 +1,33 @@
+//! NativeToken: obtains API tokens from Venafi TLS Protect Cloud (TLSPC) and Armor, behind the
+//! C ABI described in `docs/ABI.md` and declared in `include/native_token.h`.
+//!
+//! The C functions live in `ffi` and are re-exported here. Behind them: pure checks and parsing
+//! (`jwt`, `url_check`, `error_body`, `token`), the one module that does network I/O (`http`),
+//! the two services' requests (`tlspc`, `armor`), the process-wide `session` store, and the
+//! registry of live `handles`.
+
+mod armor;
+mod clock;
+mod error;
+mod error_body;
+mod ffi;
+mod handles;
+mod http;
+mod jwt;
+mod secret;
+mod session;
+mod tlspc;
+mod token;
+mod url_check;
+
+pub use error::{nt_result, Error};
+pub use ffi::*;
+pub use secret::Secret;
+pub use token::Token;
+
+/// Number of handles (tokens, errors, strings) issued and not yet freed, process-wide.
+/// For leak tests only; not part of the C ABI.
+#[doc(hidden)]
+pub fn live_handle_count() -> usize {
+    handles::live_count()
+}

@@ -1,0 +1,125 @@
+//! Which URLs credentials may be sent to: absolute http(s) URLs, and plain http only to the
+//! local machine (a JWT or code sent in clear text over a network is as good as published).
+
+use crate::error::{nt_result, Error};
+use reqwest::Url;
+use url::Host;
+
+/// Parses `text` as an absolute http(s) URL that is safe to send credentials to.
+/// `expected_form` is shown in the message when `text` is not a URL at all. The input is never
+/// echoed: a secret pasted into the wrong parameter must not end up in an error message.
+pub fn checked_url(text: &str, expected_form: &str) -> Result<Url, Error> {
+    let invalid = |why: &str| {
+        Error::new(
+            nt_result::NT_INVALID_URL,
+            format!("{why}; expected an absolute URL of the form {expected_form}"),
+        )
+    };
+    let url = Url::parse(text).map_err(|_| invalid("the URL is not an absolute URL"))?;
+    let host = match (url.scheme(), url.host()) {
+        ("http" | "https", Some(host)) => host,
+        ("http" | "https", None) => return Err(invalid("the URL has no host")),
+        _ => return Err(invalid("the URL's scheme is not https")),
+    };
+    if url.scheme() == "http" && !is_loopback(&host) {
+        return Err(Error::new(
+            nt_result::NT_INSECURE_URL,
+            format!(
+                "refusing to send credentials over plain http to {host}; use https \
+                 (http is allowed only to loopback: 127.0.0.0/8, ::1, localhost)"
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(address) => address.is_loopback(),
+        Host::Ipv6(address) => address.is_loopback(),
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// `url` for messages and traces: scheme, host, port and path only. User info and query are
+/// left out because either may carry credentials.
+pub fn for_display(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FORM: &str = "https://host/path";
+
+    fn kind_of(text: &str) -> nt_result {
+        checked_url(text, FORM).map_or_else(|error| error.kind(), |_| nt_result::NT_OK)
+    }
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        for text in [
+            "https://api.venafi.cloud/v1/oauth2/v2.0/2222c771-61f3-11ec-8a47-490a1e43c222/token",
+            "https://api.armor.com:443",
+            "http://127.0.0.1:8080/token",
+            "http://127.255.0.9/",
+            "http://[::1]:1/x",
+            "http://LOCALHOST/x",
+        ] {
+            assert_eq!(kind_of(text), nt_result::NT_OK, "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_the_rest() {
+        assert_eq!(
+            kind_of("http://api.venafi.cloud/token"),
+            nt_result::NT_INSECURE_URL
+        );
+        assert_eq!(kind_of("http://10.0.0.1/token"), nt_result::NT_INSECURE_URL);
+        assert_eq!(
+            kind_of("http://localhost.example/"),
+            nt_result::NT_INSECURE_URL
+        );
+        for text in [
+            "",
+            "api.venafi.cloud/token",
+            "/v1/token",
+            "ftp://host/x",
+            "mailto:a@b",
+            "https://",
+        ] {
+            assert_eq!(kind_of(text), nt_result::NT_INVALID_URL, "{text}");
+        }
+        let insecure = checked_url("http://example.com/", FORM).unwrap_err();
+        assert!(insecure.message().contains("https"));
+        let invalid = checked_url("not a url", FORM).unwrap_err();
+        assert!(invalid.message().contains(FORM) && !invalid.message().contains("not a url"));
+    }
+
+    #[test]
+    fn display_leaves_out_credentials_and_query() {
+        let url = Url::parse("https://user:pw@host:8443/a/b?fault=x#f").unwrap();
+        assert_eq!(for_display(&url), "https://host:8443/a/b");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_accepted_or_typed(text in ".{0,100}") {
+            let kind = kind_of(&text);
+            prop_assert!(matches!(kind, nt_result::NT_OK | nt_result::NT_INVALID_URL | nt_result::NT_INSECURE_URL));
+        }
+
+        #[test]
+        fn url_like_text_is_accepted_or_typed(scheme in "(https?|ftp|)", host in "[a-z0-9.:\\[\\]]{0,20}", path in "[/a-z?=]{0,10}") {
+            let kind = kind_of(&format!("{scheme}://{host}{path}"));
+            prop_assert!(matches!(kind, nt_result::NT_OK | nt_result::NT_INVALID_URL | nt_result::NT_INSECURE_URL));
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Retries: on 429/503 (honouring Retry-After) and on connections that fail before an answer,
+//! at most two, never past the deadline; checked by the emulator's request counts and the trace.
+//! Each test has its own emulator, so the counts are its own.
+
+mod common;
+
+use common::*;
+use native_token::nt_result;
+use std::time::{Duration, Instant};
+
+#[test]
+fn retry_after_429_is_honoured() {
+    let emulator = Emulator::start();
+    let started = Instant::now();
+    let token = vc_fetch(
+        &emulator.vc_endpoint_with_fault("429=1*1"),
+        &fresh_jwt(),
+        10_000,
+    )
+    .expect("a token");
+    let took = started.elapsed();
+    assert_eq!(emulator.requests(VC_ROUTE), 2);
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_millis(2_500),
+        "{took:?}"
+    );
+    let lines: Vec<&str> = token.trace.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", token.trace);
+    assert!(
+        lines[0].starts_with("attempt 1: POST ")
+            && lines[0].contains("-> HTTP 429 Too Many Requests")
+    );
+    assert!(
+        lines[1].starts_with("retrying in 1")
+            && lines[1].ends_with("because the server sent Retry-After: 1")
+    );
+    assert!(lines[2].starts_with("attempt 2: POST ") && lines[2].contains("-> HTTP 200 OK"));
+}
+
+#[test]
+fn two_503s_then_success() {
+    let emulator = Emulator::start();
+    let token = vc_fetch(
+        &emulator.vc_endpoint_with_fault("503=0*2"),
+        &fresh_jwt(),
+        10_000,
+    )
+    .expect("a token");
+    assert_eq!(emulator.requests(VC_ROUTE), 3);
+    assert!(token.trace.contains("attempt 3: POST"), "{}", token.trace);
+}
+
+#[test]
+fn at_most_two_retries() {
+    let emulator = Emulator::start();
+    let failure = vc_fetch(
+        &emulator.vc_endpoint_with_fault("503=0"),
+        &fresh_jwt(),
+        10_000,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (failure.result, failure.status),
+        (nt_result::NT_HTTP_STATUS, 503)
+    );
+    assert_eq!(emulator.requests(VC_ROUTE), 3);
+    assert!(
+        failure
+            .trace
+            .ends_with("not retried: 2 retries made already"),
+        "{}",
+        failure.trace
+    );
+}
+
+#[test]
+fn no_retry_on_other_statuses() {
+    let emulator = Emulator::start();
+    for fault in ["status=500", "status=502", "oauth-error"] {
+        let failure = vc_fetch(
+            &emulator.vc_endpoint_with_fault(fault),
+            &fresh_jwt(),
+            10_000,
+        )
+        .unwrap_err();
+        assert_eq!(failure.result, nt_result::NT_HTTP_STATUS);
+        assert_eq!(failure.trace.lines().count(), 1, "{}", failure.trace);
+    }
+    assert_eq!(emulator.requests(VC_ROUTE), 3);
+}
+
+#[test]
+fn no_retry_past_the_deadline() {
+    let emulator = Emulator::start();
+    let started = Instant::now();
+    let failure = vc_fetch(
+        &emulator.vc_endpoint_with_fault("429=3"),
+        &fresh_jwt(),
+        2_000,
+    )
+    .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered at once, not after waiting"
+    );
+    assert_eq!(
+        (failure.result, failure.status),
+        (nt_result::NT_HTTP_STATUS, 429)
+    );
+    assert!(
+        failure.trace.contains("would pass the timeout"),
+        "{}",
+        failure.trace
+    );
+    assert_eq!(emulator.requests(VC_ROUTE), 1);
+}
+
+#[test]
+fn retry_after_is_capped_at_five_seconds() {
+    let emulator = Emulator::start();
+    let started = Instant::now();
+    vc_fetch(
+        &emulator.vc_endpoint_with_fault("503=3600*1"),
+        &fresh_jwt(),
+        15_000,
+    )
+    .expect("a token");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(7),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn connection_dropped_before_an_answer_is_retried() {
+    let emulator = Emulator::start();
+    let token = vc_fetch(
+        &emulator.vc_endpoint_with_fault("drop*1"),
+        &fresh_jwt(),
+        10_000,
+    )
+    .expect("a token");
+    assert_eq!(emulator.requests(VC_ROUTE), 2);
+    assert!(
+        token.trace.contains("because ConnectionReset is transient"),
+        "{}",
+        token.trace
+    );
+}
+
+#[test]
+fn connection_reset_mid_answer_is_not_retried() {
+    let emulator = Emulator::start();
+    let failure = vc_fetch(
+        &emulator.vc_endpoint_with_fault("reset*1"),
+        &fresh_jwt(),
+        10_000,
+    )
+    .unwrap_err();
+    assert_eq!(failure.result, nt_result::NT_CONNECTION_RESET);
+    assert_eq!(emulator.requests(VC_ROUTE), 1);
+}
+
+#[test]
+fn refused_connections_are_retried_with_backoff() {
+    let endpoint = format!(
+        "http://127.0.0.1:{}/v1/oauth2/v2.0/{TENANT}/token",
+        closed_port()
+    );
+    let started = Instant::now();
+    let failure = vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(failure.result, nt_result::NT_CONNECT_FAILED);
+    // 100 ms, then 200 ms, each with up to a quarter more.
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1_000),
+        "{took:?}"
+    );
+    assert_eq!(
+        failure.trace.matches("attempt ").count(),
+        3,
+        "{}",
+        failure.trace
+    );
+}
+
+#[test]
+fn armor_calls_retry_too() {
+    let emulator = Emulator::start();
+    let base = format!("{}/?fault=503=0*1", emulator.http);
+    let token =
+        armor_fetch(&base, &emulator.armor_code(), "authorization_code", 10_000).expect("a token");
+    assert_eq!(emulator.requests(ARMOR_TOKEN_ROUTE), 2);
+    let base = format!("{}/?fault=429=0*1", emulator.http);
+    armor_reissue(&base, &token.access_token, 10_000).expect("a new token");
+    assert_eq!(emulator.requests(ARMOR_REISSUE_ROUTE), 2);
+}
