@@ -1,12 +1,13 @@
 # Sourced by the scripts: starts the emulator in the background and reads its addresses.
 # Usage: start_emulator <state dir> [emulator flags...]; sets EMU_HTTP, EMU_HTTPS, EMU_CERT, EMU_PID.
+# EMU_BIN overrides the emulator binary (default: the debug build; tests/bench uses the release one).
 # The caller's EXIT trap should call stop_emulator.
 
 start_emulator() {
   local dir=$1; shift
   local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   mkdir -p "$dir"
-  "$root/target/debug/native-token-emulator" --cert-out "$dir/emulator-cert.pem" "$@" \
+  "${EMU_BIN:-$root/target/debug/native-token-emulator}" --cert-out "$dir/emulator-cert.pem" "$@" \
     >"$dir/emulator.out" 2>"$dir/emulator.log" &
   EMU_PID=$!
   local waited=0
