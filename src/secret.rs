@@ -31,9 +31,17 @@ impl From<&str> for Secret {
     }
 }
 
+impl Secret {
+    /// Zeroes every byte of the buffer (its whole capacity) and empties the string; the
+    /// allocation itself is released later, by the drop that follows.
+    fn wipe(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.wipe();
     }
 }
 
@@ -52,5 +60,18 @@ mod tests {
         let secret = Secret::from("eyJhbGciOi.marker.secret");
         assert_eq!(format!("{secret:?}"), "[redacted]");
         assert_eq!(secret.expose(), "eyJhbGciOi.marker.secret");
+    }
+
+    #[test]
+    fn wipe_zeroes_the_bytes_that_held_the_secret() {
+        let mut secret = Secret::from("marker-access-token-0123456789");
+        let (start, capacity) = (secret.0.as_ptr(), secret.0.capacity());
+        secret.wipe();
+        // The buffer is still allocated (only the drop that follows frees it), so reading it
+        // observes what a later reader of that memory would have found.
+        // SAFETY: `start` points to `capacity` bytes still owned by `secret`'s String.
+        let bytes = unsafe { std::slice::from_raw_parts(start, capacity) };
+        assert!(bytes.iter().all(|&byte| byte == 0));
+        assert_eq!(secret.expose(), "");
     }
 }
