@@ -11,10 +11,11 @@ pub use session::*;
 pub use token::*;
 
 use crate::error::{nt_result, Error};
+use crate::handles::{self, Handle};
 use std::any::Any;
 use std::cell::RefCell;
 use std::os::raw::c_char;
-use std::panic::{catch_unwind, UnwindSafe};
+use std::panic::{catch_unwind, RefUnwindSafe, UnwindSafe};
 use std::ptr::NonNull;
 
 /// Longest string argument accepted, in bytes.
@@ -88,6 +89,64 @@ unsafe fn text_arg<'a>(name: &str, ptr: *const u8, len: usize) -> Result<&'a str
             "{name} is not valid UTF-8 (at byte {})",
             invalid.valid_up_to()
         ))
+    })
+}
+
+/// The endpoint and JWT arguments of the TLSPC calls.
+///
+/// # Safety
+/// As for [`text_arg`], for both pairs.
+unsafe fn vc_args<'a>(
+    endpoint: *const u8,
+    endpoint_len: usize,
+    jwt: *const u8,
+    jwt_len: usize,
+) -> Result<(&'a str, &'a str), Error> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        Ok((
+            text_arg("endpoint", endpoint, endpoint_len)?,
+            text_arg("jwt", jwt, jwt_len)?,
+        ))
+    }
+}
+
+/// The base URL, code and grant type arguments of the Armor code redemption calls.
+///
+/// # Safety
+/// As for [`text_arg`], for all three pairs.
+unsafe fn armor_code_args<'a>(
+    base_url: (*const u8, usize),
+    code: (*const u8, usize),
+    grant_type: (*const u8, usize),
+) -> Result<(&'a str, &'a str, &'a str), Error> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        Ok((
+            text_arg("base_url", base_url.0, base_url.1)?,
+            text_arg("code", code.0, code.1)?,
+            text_arg("grant_type", grant_type.0, grant_type.1)?,
+        ))
+    }
+}
+
+/// Runs `call` inside the panic boundary and hands its result out through `out` as a new
+/// handle the caller owns. The out-pointer is checked before the call (no request is made for
+/// a caller that could not receive the result) and written only when the call succeeded.
+///
+/// # Safety
+/// `out` must be NULL or valid for a write.
+unsafe fn handle_out<T: Handle + RefUnwindSafe>(
+    name: &str,
+    out: *mut *mut T,
+    call: impl FnOnce() -> Result<T, Error> + UnwindSafe,
+) -> nt_result {
+    guard(|| {
+        let out = Out::new(name, out)?;
+        let value = call()?;
+        // SAFETY: forwarded from the caller.
+        unsafe { out.write(handles::issue(value)) };
+        Ok(())
     })
 }
 

@@ -1,37 +1,11 @@
 //! Exports for the process-wide session store and the owned strings it hands out (`nt_string`).
 
-use super::{guard, text_arg, write_text, Out};
-use crate::error::{nt_result, Error};
+use super::{armor_code_args, guard, handle_out, vc_args, write_text, Out};
+use crate::error::nt_result;
 use crate::handles;
 use crate::secret::Secret;
 use crate::session;
 use crate::token::Token;
-
-/// Hands out `token` through `out_token` when the store call succeeded.
-unsafe fn token_out(
-    out_token: *mut *mut Token,
-    store_call: impl FnOnce() -> Result<Token, Error> + std::panic::UnwindSafe,
-) -> nt_result {
-    guard(|| {
-        let out_token = Out::new("out_token", out_token)?;
-        let token = store_call()?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
-}
-
-/// Hands out a string through `out` when the store call succeeded.
-unsafe fn string_out(
-    out: *mut *mut Secret,
-    store_call: fn() -> Result<Secret, Error>,
-) -> nt_result {
-    guard(|| {
-        let out = Out::new("out", out)?;
-        let text = store_call()?;
-        unsafe { out.write(handles::issue(text)) };
-        Ok(())
-    })
-}
 
 /// Reads an owned string: on `NT_OK` writes a pointer to its UTF-8 bytes (not NUL-terminated)
 /// and their count, borrowed from the handle and valid until `nt_string_free`.
@@ -82,14 +56,12 @@ pub unsafe extern "C" fn nt_vc_session_begin(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    guard(|| {
-        let endpoint = unsafe { text_arg("endpoint", endpoint, endpoint_len) }?;
-        let jwt = unsafe { text_arg("jwt", jwt, jwt_len) }?;
-        let out_token = Out::new("out_token", out_token)?;
-        let token = session::vc_begin(endpoint, jwt, timeout_ms)?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
+            session::vc_begin(endpoint, jwt, timeout_ms)
+        })
+    }
 }
 
 /// Stores endpoint and JWT as the TLSPC session without a request (and without a token, until
@@ -107,8 +79,7 @@ pub unsafe extern "C" fn nt_vc_session_set(
     jwt_len: usize,
 ) -> nt_result {
     guard(|| {
-        let endpoint = unsafe { text_arg("endpoint", endpoint, endpoint_len) }?;
-        let jwt = unsafe { text_arg("jwt", jwt, jwt_len) }?;
+        let (endpoint, jwt) = unsafe { vc_args(endpoint, endpoint_len, jwt, jwt_len) }?;
         session::vc_set(endpoint, jwt)
     })
 }
@@ -126,7 +97,7 @@ pub unsafe extern "C" fn nt_vc_session_refresh(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    unsafe { token_out(out_token, || session::vc_refresh(timeout_ms)) }
+    unsafe { handle_out("out_token", out_token, || session::vc_refresh(timeout_ms)) }
 }
 
 /// The TLSPC session's endpoint (not secret); `NT_NO_SESSION` without a session.
@@ -138,7 +109,7 @@ pub unsafe extern "C" fn nt_vc_session_refresh(
 /// `out` must be NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_vc_session_endpoint(out: *mut *mut Secret) -> nt_result {
-    unsafe { string_out(out, session::vc_endpoint) }
+    unsafe { handle_out("out", out, session::vc_endpoint) }
 }
 
 /// When the TLSPC session's token expires, in Unix milliseconds (UTC); `NT_NO_SESSION` without
@@ -167,7 +138,7 @@ pub unsafe extern "C" fn nt_vc_session_expires_at_unix_ms(out: *mut i64) -> nt_r
 /// `out` must be NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_vc_session_jwt(out: *mut *mut Secret) -> nt_result {
-    unsafe { string_out(out, session::vc_jwt) }
+    unsafe { handle_out("out", out, session::vc_jwt) }
 }
 
 /// A copy of the TLSPC session's token (secret); `NT_NO_SESSION` without a session or token.
@@ -178,7 +149,7 @@ pub unsafe extern "C" fn nt_vc_session_jwt(out: *mut *mut Secret) -> nt_result {
 /// `out_token` must be NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_vc_session_token(out_token: *mut *mut Token) -> nt_result {
-    unsafe { token_out(out_token, session::vc_token) }
+    unsafe { handle_out("out_token", out_token, session::vc_token) }
 }
 
 /// Begins the Armor session: redeems the code as `nt_armor_token_fetch` does and, only if that
@@ -200,15 +171,16 @@ pub unsafe extern "C" fn nt_armor_session_begin(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    guard(|| {
-        let base_url = unsafe { text_arg("base_url", base_url, base_url_len) }?;
-        let code = unsafe { text_arg("code", code, code_len) }?;
-        let grant_type = unsafe { text_arg("grant_type", grant_type, grant_type_len) }?;
-        let out_token = Out::new("out_token", out_token)?;
-        let token = session::armor_begin(base_url, code, grant_type, timeout_ms)?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let (base_url, code, grant_type) = armor_code_args(
+                (base_url, base_url_len),
+                (code, code_len),
+                (grant_type, grant_type_len),
+            )?;
+            session::armor_begin(base_url, code, grant_type, timeout_ms)
+        })
+    }
 }
 
 /// Reissues the Armor session's token at `<base_url>/auth/token/reissue` and stores the new
@@ -224,7 +196,11 @@ pub unsafe extern "C" fn nt_armor_session_reissue(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    unsafe { token_out(out_token, || session::armor_reissue(timeout_ms)) }
+    unsafe {
+        handle_out("out_token", out_token, || {
+            session::armor_reissue(timeout_ms)
+        })
+    }
 }
 
 /// A copy of the Armor session's token (secret); `NT_NO_SESSION` without a session.
@@ -235,7 +211,7 @@ pub unsafe extern "C" fn nt_armor_session_reissue(
 /// `out_token` must be NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_armor_session_token(out_token: *mut *mut Token) -> nt_result {
-    unsafe { token_out(out_token, session::armor_token) }
+    unsafe { handle_out("out_token", out_token, session::armor_token) }
 }
 
 /// Forgets both sessions and wipes their secrets. Always `NT_OK` (barring `NT_PANIC`).

@@ -1,6 +1,6 @@
 //! Exports for the stateless token calls and for reading a token (`nt_token`).
 
-use super::{guard, text_arg, write_text, Out};
+use super::{armor_code_args, guard, handle_out, text_arg, vc_args, write_text, Out};
 use crate::armor;
 use crate::error::nt_result;
 use crate::handles;
@@ -29,14 +29,12 @@ pub unsafe extern "C" fn nt_vc_token_fetch(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    guard(|| {
-        let endpoint = unsafe { text_arg("endpoint", endpoint, endpoint_len) }?;
-        let jwt = unsafe { text_arg("jwt", jwt, jwt_len) }?;
-        let out_token = Out::new("out_token", out_token)?;
-        let token = tlspc::fetch_token(endpoint, jwt, timeout_ms)?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
+            tlspc::fetch_token(endpoint, jwt, timeout_ms)
+        })
+    }
 }
 
 /// Redeems an Armor temporary authorization code: POSTs
@@ -63,15 +61,16 @@ pub unsafe extern "C" fn nt_armor_token_fetch(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    guard(|| {
-        let base_url = unsafe { text_arg("base_url", base_url, base_url_len) }?;
-        let code = unsafe { text_arg("code", code, code_len) }?;
-        let grant_type = unsafe { text_arg("grant_type", grant_type, grant_type_len) }?;
-        let out_token = Out::new("out_token", out_token)?;
-        let token = armor::fetch_token(base_url, code, grant_type, timeout_ms)?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let (base_url, code, grant_type) = armor_code_args(
+                (base_url, base_url_len),
+                (code, code_len),
+                (grant_type, grant_type_len),
+            )?;
+            armor::fetch_token(base_url, code, grant_type, timeout_ms)
+        })
+    }
 }
 
 /// Renews an Armor session: POSTs `{"token":"<access_token>"}` to
@@ -94,14 +93,13 @@ pub unsafe extern "C" fn nt_armor_token_reissue(
     timeout_ms: u32,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    guard(|| {
-        let base_url = unsafe { text_arg("base_url", base_url, base_url_len) }?;
-        let access_token = unsafe { text_arg("access_token", access_token, access_token_len) }?;
-        let out_token = Out::new("out_token", out_token)?;
-        let token = armor::reissue_token(base_url, access_token, timeout_ms)?;
-        unsafe { out_token.write(handles::issue(token)) };
-        Ok(())
-    })
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let base_url = text_arg("base_url", base_url, base_url_len)?;
+            let access_token = text_arg("access_token", access_token, access_token_len)?;
+            armor::reissue_token(base_url, access_token, timeout_ms)
+        })
+    }
 }
 
 /// Writes one text field of a token as a borrowed view.
