@@ -7,6 +7,7 @@ start_emulator() {
   local dir=$1; shift
   local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   mkdir -p "$dir"
+  rm -f "$dir/emulator.out"  # a ready line left by an earlier run must not count
   "${EMU_BIN:-$root/target/debug/native-token-emulator}" --cert-out "$dir/emulator-cert.pem" "$@" \
     >"$dir/emulator.out" 2>"$dir/emulator.log" &
   EMU_PID=$!

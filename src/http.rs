@@ -1,18 +1,19 @@
 //! The only module that talks to the network: one POST with a deadline, bounded retries, a
 //! capped body, and failures sorted into the error kinds of the C ABI.
 //!
-//! One tokio runtime and one reqwest client serve the whole process, so connections (and TLS
-//! sessions) are reused across calls; callers block on the runtime from their own threads.
+//! Calls run on "lanes" (a current-thread runtime with its own client), taken from a
+//! process-wide pool, so connections and TLS sessions are reused across calls and each caller
+//! drives its own I/O.
 
 use crate::clock;
 use crate::error::{nt_result, Error};
 use crate::error_body;
 use crate::url_check;
-use once_cell::sync::OnceCell;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
@@ -30,12 +31,6 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Wait before the first retry when the server gave no `Retry-After`; doubles per retry. Short:
 /// these are refused or dropped connections, where a quick second try is what helps.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-/// I/O worker threads (callers block on the runtime from their own threads, so workers only
-/// drive sockets and TLS). Measured on 2 cores, release build, emulator on loopback, median of
-/// 6 runs of 1000 calls: one caller 179 µs/call (HTTP) and 234 µs/call (HTTPS) with 1 worker,
-/// 194 and 237 with 2; four callers at once 126/191 µs with 1 worker, 137/159 with 2. Scripts
-/// mostly call one at a time, so 1 worker: as fast or faster there, and one thread fewer.
-const WORKER_THREADS: usize = 1;
 const USER_AGENT: &str = concat!("NativeToken/", env!("CARGO_PKG_VERSION"));
 
 /// One POST to make.
@@ -61,10 +56,15 @@ pub struct Answer {
 /// Non-2xx answers come back as `NT_HTTP_STATUS` errors; every error carries the trace.
 pub fn post(request: &Post<'_>, timeout_ms: u32) -> Result<Answer, Error> {
     let timeout = effective_timeout(timeout_ms);
-    let runtime = runtime()?;
-    let client = client(runtime)?;
     let mut trace = Vec::new();
-    let outcome = runtime.block_on(post_with_retries(client, request, timeout, &mut trace));
+    let outcome = with_lane(|lane| {
+        lane.runtime.block_on(post_with_retries(
+            &lane.client,
+            request,
+            timeout,
+            &mut trace,
+        ))
+    })?;
     let trace = trace.join("\n");
     match outcome {
         Ok(answer) => Ok(Answer { trace, ..answer }),
@@ -90,47 +90,73 @@ fn timeout_from(timeout_ms: u32, env_seconds: Option<&str>) -> Duration {
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
-fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
-    static RUNTIME: OnceCell<tokio::runtime::Runtime> = OnceCell::new();
-    RUNTIME
-        .get_or_try_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(WORKER_THREADS)
-                .thread_name("nativetoken-io")
-                .enable_all()
-                .build()
-        })
-        .map_err(|error| {
-            Error::new(
-                nt_result::NT_CONNECT_FAILED,
-                format!("could not start the network runtime: {error}"),
-            )
-        })
+/// A current-thread runtime and a client whose connections live on it. The calling thread
+/// drives the request's I/O itself inside `block_on`, so a call hands nothing to another thread
+/// (with one shared multi-thread runtime every call paid about four context switches, which was
+/// most of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
+/// connections (and TLS sessions) wait in it for the next call that takes the lane.
+struct Lane {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
 }
 
-/// The process's client. Built on first use, so `SSL_CERT_FILE`/`SSL_CERT_DIR` and the proxy
-/// variables must be set before the first call. Certificate checks stay on; redirects are not
-/// followed, because following one would re-send credentials to a place the caller never named.
-fn client(runtime: &tokio::runtime::Runtime) -> Result<&'static reqwest::Client, Error> {
-    static CLIENT: OnceCell<reqwest::Client> = OnceCell::new();
-    CLIENT.get_or_try_init(|| {
-        let _in_runtime = runtime.enter();
-        reqwest::Client::builder()
-            .use_native_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
-            .pool_idle_timeout(Duration::from_secs(60))
+/// Lanes not in use. As many exist as calls have ever run at once (in practice one per
+/// PowerShell runspace calling in parallel); the most recently used is taken first, since its
+/// connections are the likeliest to still be open.
+static IDLE_LANES: Mutex<Vec<Lane>> = Mutex::new(Vec::new());
+
+/// Runs `call` on an idle lane, or on a new one when all are busy, and puts the lane back.
+fn with_lane<R>(call: impl FnOnce(&Lane) -> R) -> Result<R, Error> {
+    let idle = IDLE_LANES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop();
+    let lane = match idle {
+        Some(lane) => lane,
+        None => Lane::new()?,
+    };
+    let result = call(&lane);
+    IDLE_LANES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(lane);
+    Ok(result)
+}
+
+impl Lane {
+    /// Reads `SSL_CERT_FILE`/`SSL_CERT_DIR` and the proxy variables as they are now: set them
+    /// before the first call. Certificate checks stay on; redirects are not followed, because
+    /// following one would re-send credentials to a place the caller never named.
+    fn new() -> Result<Lane, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .map_err(|error| {
                 Error::new(
-                    nt_result::NT_TLS_FAILED,
-                    format!(
-                        "could not set up the HTTPS client (TLS library): {}",
-                        most_specific_cause(&error)
-                    ),
+                    nt_result::NT_CONNECT_FAILED,
+                    format!("could not start the network runtime: {error}"),
                 )
-            })
-    })
+            })?;
+        let client = {
+            let _in_runtime = runtime.enter();
+            reqwest::Client::builder()
+                .use_native_tls()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|error| {
+                    Error::new(
+                        nt_result::NT_TLS_FAILED,
+                        format!(
+                            "could not set up the HTTPS client (TLS library): {}",
+                            most_specific_cause(&error)
+                        ),
+                    )
+                })?
+        };
+        Ok(Lane { runtime, client })
+    }
 }
 
 /// What one attempt got back from the server.
