@@ -411,8 +411,10 @@ function New-VcToken {
         $ep = $Endpoint
         $u = $ep -as [uri]
         if ($null -eq $u -or -not $u.IsAbsoluteUri -or ($u.Scheme -ne 'https' -and $u.Scheme -ne 'http')) {
-            # Never echo a value that looks like a JWT (-Endpoint and -Jwt swapped).
-            $shown = if ($ep -match '^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$') { 'a value that looks like a JWT (are -Endpoint and -Jwt swapped?)' } else { "'" + $ep + "'" }
+            # Never echo a value that looks like a JWT (-Endpoint and -Jwt swapped), nor a long one whole.
+            $shown = if ($ep -match '^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$') { 'a value that looks like a JWT (are -Endpoint and -Jwt swapped?)' }
+            elseif ($ep.Length -gt 200) { "'" + $ep.Substring(0, 60) + "...' (" + $ep.Length + ' characters)' }
+            else { "'" + $ep + "'" }
             $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'InvalidUrl' -Kind 'InvalidUrl' -Target $null -Message (
                         "Please enter a valid endpoint, eg. https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-id>/token (the Token Endpoint URL shown on the service account details page in TLSPC). -Endpoint is not an absolute http(s) URL: $shown.")))
         }
@@ -420,6 +422,10 @@ function New-VcToken {
     }
     elseif ($set -eq 'Session') {
         $token = $VenafiSession.Token
+        if ($null -eq $token) {
+            $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'MissingToken' -Target $null -Message (
+                        'The VenafiSession has no Token (with Token.Endpoint and Token.JWT): it is a ' + $VenafiSession.GetType().FullName + '; create it with New-VcToken -Endpoint -Jwt.')))
+        }
         $ep = [string]$token.Endpoint
         if ($PSBoundParameters.ContainsKey('Jwt')) { $jwtPlain = $Jwt } else { $jwtObj = $token.JWT }
         if (-not $ep) {
@@ -494,7 +500,11 @@ function New-VcToken {
             if ($null -eq $jwtPlain) {
                 $jwtPlain = if ($jwtObj -is [pscredential]) { $jwtObj.GetNetworkCredential().Password }
                 elseif ($jwtObj -is [securestring]) { [System.Net.NetworkCredential]::new('', $jwtObj).Password }
-                else { [string]$jwtObj }
+                elseif ($jwtObj -is [string]) { [string]$jwtObj }
+                else {
+                    $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'InvalidJwtType' -Target $null -Message (
+                                "The VenafiSession's Token.JWT is a " + $jwtObj.GetType().FullName + ': a JWT is a PSCredential (password: the JWT), a SecureString or a string.')))
+                }
             }
             $eb = $script:Utf8.GetBytes($ep)
             $jb = $script:Utf8.GetBytes($jwtPlain)

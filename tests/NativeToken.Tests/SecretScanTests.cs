@@ -6,7 +6,10 @@ namespace NativeToken.Tests;
 /// <summary>
 /// Marker JWTs, codes and the tokens received never appear in any error message,
 /// FullyQualifiedErrorId, target object, exception data, verbose, warning, debug or
-/// information record, whatever path a call takes.
+/// information record, nor in the emulator's log, whatever path a call takes. This class walks
+/// success paths and a sample of failures in one runspace; every failure path of
+/// <see cref="FaultTests"/> and <see cref="BadInputTests"/> gets the same scan through
+/// <see cref="BaselineSession"/>.
 /// </summary>
 public sealed class SecretScanTests : IClassFixture<EmulatorFixture>
 {
@@ -48,6 +51,7 @@ public sealed class SecretScanTests : IClassFixture<EmulatorFixture>
             Secrets.AssertNotLeaked(result, secrets.ToArray());
         }
         Assert.True(secrets.Count >= 5, "the successful calls returned their tokens");
+        Secrets.AssertNotLogged(_emulator, secrets.ToArray());
     }
 
     [Fact]
@@ -73,5 +77,6 @@ public sealed class SecretScanTests : IClassFixture<EmulatorFixture>
             Secrets.AssertNotLeaked(result, secrets.ToArray());
         }
         Assert.True(secrets.Count >= 5, "the successful calls returned their tokens");
+        Secrets.AssertNotLogged(trusted, secrets.ToArray());
     }
 }

@@ -34,7 +34,7 @@ public sealed class SessionStoreTests
         throw new Xunit.Sdk.XunitException($"the emulator logged fewer than {expectedLines} token requests");
     }
 
-    private int TokenLines() => _emulator.Log.Count(l => l.Contains("/v1/oauth2/v2.0/", StringComparison.Ordinal));
+    private int TokenLines() => _emulator.SettledLog().Count(l => l.Contains("/v1/oauth2/v2.0/", StringComparison.Ordinal));
 
     [Fact]
     public void ScriptSession_UsesNativeRefresh_WhenSessionIsTheModulesOwn()

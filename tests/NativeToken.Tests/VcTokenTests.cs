@@ -262,22 +262,6 @@ public sealed class VcTokenTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
-    public void Verbose_ShowsNativeRetryTrace_On429()
-    {
-        string jwt = Secrets.Jwt();
-        string endpoint = _emulator.TlspcEndpoint("429=1*1");
-        using var ps = new PsSession();
-        long before = _emulator.Requests(Emulator.TlspcRoute);
-        var result = ps.Run("New-VcToken -Endpoint $Endpoint -Jwt $Jwt -Verbose", ("Endpoint", endpoint), ("Jwt", jwt));
-        AssertTokenObject(result.Single, endpoint, jwt);
-        Assert.Equal(before + 2, _emulator.Requests(Emulator.TlspcRoute));
-        var native = result.Verbose.Where(v => v.StartsWith("native: ", StringComparison.Ordinal)).ToList();
-        Assert.True(native.Count >= 2, "expected a trace line per attempt: " + string.Join(" | ", result.Verbose));
-        Assert.Contains(native, v => v.Contains("429", StringComparison.Ordinal));
-        Secrets.AssertNotLeaked(result, jwt);
-    }
-
-    [Fact]
     public void NoVerbose_WritesNoRecords()
     {
         using var ps = new PsSession();

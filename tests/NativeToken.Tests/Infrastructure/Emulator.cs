@@ -6,7 +6,8 @@ namespace NativeToken.Tests.Infrastructure;
 /// <summary>
 /// One running native-token-emulator process. It announces its listeners on stdout
 /// (<c>http: URL</c>, <c>https: URL</c>, <c>cert: PATH</c>, <c>ready</c>) and logs one line per
-/// request on stderr (route, outcome and the assertion's <c>sub</c>, never a secret).
+/// request on stderr and in its <c>--log</c> file (route, outcome and the assertion's
+/// <c>sub</c>, never a secret).
 /// </summary>
 public sealed class Emulator : IDisposable
 {
@@ -21,12 +22,13 @@ public sealed class Emulator : IDisposable
     private readonly Process _process;
     private readonly List<string> _log = new();
 
-    private Emulator(Process process, string? http, string? https, string? cert)
+    private Emulator(Process process, string? http, string? https, string? cert, string logFile)
     {
         _process = process;
         HttpUrl = http;
         HttpsUrl = https;
         CertPath = cert;
+        LogFile = logFile;
     }
 
     public string? HttpUrl { get; }
@@ -44,6 +46,9 @@ public sealed class Emulator : IDisposable
 
     public int HttpsPort => new Uri(Require(HttpsUrl, "https")).Port;
 
+    /// <summary>The file the emulator appends its request log to (<c>--log</c>), besides stderr.</summary>
+    public string LogFile { get; }
+
     /// <summary>Request log lines received so far (stderr).</summary>
     public IReadOnlyList<string> Log
     {
@@ -54,6 +59,34 @@ public sealed class Emulator : IDisposable
                 return _log.ToArray();
             }
         }
+    }
+
+    /// <summary>
+    /// The stderr log once it holds a line for every request the statistics counted (waiting up
+    /// to 5 s): the emulator writes a request's line before it answers, but stderr is read
+    /// asynchronously, so the line may reach this process after the answer reached the client.
+    /// </summary>
+    public IReadOnlyList<string> SettledLog()
+    {
+        long counted = Stats().Values.Sum();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var log = Log;
+            if (log.Count(IsRequestLine) >= counted || DateTime.UtcNow >= deadline)
+            {
+                return log;
+            }
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>Everything the emulator logged: the settled stderr lines and its log file.</summary>
+    public IEnumerable<string> AllLogText()
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return SettledLog().Append(reader.ReadToEnd()).ToList();
     }
 
     /// <summary>Waits up to 5 s for a log line (stderr arrives asynchronously).</summary>
@@ -74,13 +107,14 @@ public sealed class Emulator : IDisposable
 
     public static Emulator Start(params string[] arguments)
     {
+        string logFile = Path.Combine(Path.GetTempPath(), $"nativetoken-emulator-{Guid.NewGuid():N}.log");
         var start = new ProcessStartInfo(RepoPaths.Emulator)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in arguments)
+        foreach (string argument in arguments.Concat(new[] { "--log", logFile }))
         {
             start.ArgumentList.Add(argument);
         }
@@ -140,9 +174,10 @@ public sealed class Emulator : IDisposable
             {
                 errors = string.Join(Environment.NewLine, stderr);
             }
+            File.Delete(logFile);
             throw new InvalidOperationException($"The emulator {exited}. stderr:{Environment.NewLine}{errors}");
         }
-        emulator = new Emulator(process, http, https, cert);
+        emulator = new Emulator(process, http, https, cert, logFile);
         lock (stderr)
         {
             emulator._log.AddRange(stderr);
@@ -181,7 +216,11 @@ public sealed class Emulator : IDisposable
         {
         }
         _process.Dispose();
+        File.Delete(LogFile);
     }
+
+    /// <summary>A request line, as opposed to a note such as a failed TLS handshake.</summary>
+    private static bool IsRequestLine(string line) => !line.Contains(" note: ", StringComparison.Ordinal);
 
     private static string Require(string? url, string what) =>
         url ?? throw new InvalidOperationException($"This emulator was started without its {what} listener.");

@@ -12,9 +12,11 @@ namespace NativeToken.Tests.Infrastructure;
 /// runspace, so the variables are in place before any test reaches the library.
 /// </para>
 /// <para>
-/// One emulator, started here and kept for the whole run, has its certificate trusted this way;
-/// the HTTPS tests (Armor) use it. Every other emulator's certificate stays untrusted, which
-/// the TLS failure test relies on.
+/// Two emulators, started here and kept for the whole run, have their certificates trusted this
+/// way (SSL_CERT_FILE names a bundle of both): <see cref="Trusted"/>, whose certificate names
+/// this machine and which the HTTPS tests (Armor) use, and <see cref="WrongHost"/>, whose
+/// certificate names another host. Every other emulator's certificate stays untrusted, which
+/// the TLS failure tests rely on.
 /// </para>
 /// </summary>
 public static class NativeEnvironment
@@ -22,8 +24,12 @@ public static class NativeEnvironment
     /// <summary>Seconds before a native call gives up: short, for the hang test.</summary>
     public const int TimeoutSeconds = 5;
 
+    /// <summary>The only name in <see cref="WrongHost"/>'s certificate.</summary>
+    public const string WrongHostName = "tlspc.wrong-host.example";
+
     private static readonly object Gate = new();
     private static Emulator? _trusted;
+    private static Emulator? _wrongHost;
 
     /// <summary>The emulator whose certificate SSL_CERT_FILE names (HTTP and HTTPS listeners).</summary>
     public static Emulator Trusted
@@ -32,6 +38,19 @@ public static class NativeEnvironment
         {
             EnsureInitialized();
             return _trusted!;
+        }
+    }
+
+    /// <summary>
+    /// An emulator whose certificate is trusted but names only <see cref="WrongHostName"/>, so a
+    /// call to it as localhost or 127.0.0.1 fails the host name check.
+    /// </summary>
+    public static Emulator WrongHost
+    {
+        get
+        {
+            EnsureInitialized();
+            return _wrongHost!;
         }
     }
 
@@ -50,12 +69,17 @@ public static class NativeEnvironment
             string folder = Path.Combine(Path.GetTempPath(), $"nativetoken-tests-{Environment.ProcessId}");
             Directory.CreateDirectory(folder);
             var trusted = Emulator.Start("--cert-out", Path.Combine(folder, "emulator-cert.pem"));
-            SetProcessVariable("SSL_CERT_FILE", trusted.CertPath ?? throw new InvalidOperationException("The emulator did not announce its certificate."));
+            var wrongHost = Emulator.Start("--cert-out", Path.Combine(folder, "wrong-host-cert.pem"), "--cert-names", WrongHostName);
+            string bundle = Path.Combine(folder, "trusted-bundle.pem");
+            File.WriteAllText(bundle, File.ReadAllText(CertificateOf(trusted)) + File.ReadAllText(CertificateOf(wrongHost)));
+            SetProcessVariable("SSL_CERT_FILE", bundle);
             SetProcessVariable("NATIVETOKEN_TIMEOUT_SEC", TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _trusted = trusted;
+            _wrongHost = wrongHost;
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
-                trusted.Dispose();
+                // At once: the test host may end the process before a second, sequential stop.
+                Parallel.Invoke(trusted.Dispose, wrongHost.Dispose);
                 try
                 {
                     Directory.Delete(folder, recursive: true);
@@ -69,6 +93,9 @@ public static class NativeEnvironment
             };
         }
     }
+
+    private static string CertificateOf(Emulator emulator) =>
+        emulator.CertPath ?? throw new InvalidOperationException("The emulator did not announce its certificate.");
 
     private static void SetProcessVariable(string name, string value)
     {

@@ -37,6 +37,7 @@ public sealed class PsSession : IDisposable
         ps.AddScript(script);
         Collection<PSObject> output = new();
         ErrorRecord? terminating = null;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             output = ps.Invoke();
@@ -45,7 +46,9 @@ public sealed class PsSession : IDisposable
         {
             terminating = e.ErrorRecord;
         }
+        watch.Stop();
         return new PsResult(
+            watch.Elapsed,
             output.ToList(),
             ps.Streams.Error.ToList(),
             terminating,
@@ -60,7 +63,9 @@ public sealed class PsSession : IDisposable
     public void Dispose() => _runspace.Dispose();
 }
 
+/// <param name="Elapsed">How long the script ran.</param>
 public sealed record PsResult(
+    TimeSpan Elapsed,
     IReadOnlyList<PSObject> Output,
     IReadOnlyList<ErrorRecord> Errors,
     ErrorRecord? Terminating,
@@ -74,6 +79,15 @@ public sealed record PsResult(
         Terminating ?? (Errors.Count == 1 ? Errors[0] : throw new InvalidOperationException($"Expected one error, got {Errors.Count} and no terminating error."));
 
     public bool Succeeded => Terminating is null && Errors.Count == 0;
+
+    /// <summary>The one error of a call that must fail, checked: no output, this FullyQualifiedErrorId and category.</summary>
+    public ErrorRecord AssertError(string fullyQualifiedErrorId, ErrorCategory category)
+    {
+        Xunit.Assert.Empty(Output);
+        Xunit.Assert.Equal(fullyQualifiedErrorId, Error.FullyQualifiedErrorId);
+        Xunit.Assert.Equal(category, Error.CategoryInfo.Category);
+        return Error;
+    }
 
     public PsResult ThrowIfFailed(string what)
     {
