@@ -56,7 +56,7 @@ function Get-NtLibraryPath {
 
 # Bump when the set or the signatures of the bound functions change: the emitted type is shared
 # by every import of the same module version and library in this process.
-$script:BindingLayout = 3
+$script:BindingLayout = 4
 
 function New-NtInteropType {
     param([string] $LibraryPath)
@@ -87,13 +87,10 @@ function New-NtInteropType {
         @('nt_error_free', $u32, @($ptr)),
         @('nt_vc_token_fetch', $u32, @($bytes, $size, $bytes, $size, $u32, $outPtr)),
         @('nt_vc_session_begin', $u32, @($bytes, $size, $bytes, $size, $u32, $outPtr)),
-        @('nt_vc_session_refresh', $u32, @($u32, $outPtr)),
-        @('nt_vc_session_expires_at_unix_ms', $u32, @($outI64)),
         @('nt_armor_session_begin', $u32, @($bytes, $size, $bytes, $size, $bytes, $size, $u32, $outPtr)),
         @('nt_token_access_token', $u32, @($ptr, $outPtr, $outSize)),
         @('nt_token_token_type', $u32, @($ptr, $outPtr, $outSize)),
         @('nt_token_id_token', $u32, @($ptr, $outPtr, $outSize)),
-        @('nt_token_jwt', $u32, @($ptr, $outPtr, $outSize)),
         @('nt_token_trace', $u32, @($ptr, $outPtr, $outSize)),
         @('nt_token_expires_in', $u32, @($ptr, $outI64)),
         @('nt_token_expires_at_unix_ms', $u32, @($ptr, $outI64)),
@@ -139,22 +136,11 @@ $script:HasPtrToStringUtf8 = $null -ne [System.Runtime.InteropServices.Marshal].
 $script:Utf8 = [System.Text.UTF8Encoding]::new($false)
 $script:ZeroSize = [UIntPtr]::Zero
 $script:GrantTypeBytes = $script:Utf8.GetBytes('authorization_code')
-$script:NtNoSession = [uint32]14
 $script:SilentlyContinue = [System.Management.Automation.ActionPreference]::SilentlyContinue
 
-# The TLSPC session the module created (New-VcToken -Endpoint), so that New-VcToken without
-# parameters can ask the native store to refresh instead of sending endpoint and JWT again.
-# VcJwtRef/VcEndpoint are compared with the script session before refreshing. The native store
-# is process-wide and another runspace may have replaced it: VcStoreExpiresMs (the stored
-# token's expiry when this module last began or refreshed) is compared with the store's before
-# refreshing, and VcJwtLen/VcJwtTail* (length and last 16 bytes of the JWT) with the JWT the
-# refresh used, afterwards, for the race in between.
-$script:VcStoreExpiresMs = [long]-1
-$script:VcJwtRef = $null
-$script:VcEndpoint = $null
-$script:VcJwtLen = [long]-2
-$script:VcJwtTail1 = [long]0
-$script:VcJwtTail2 = [long]0
+# The native session store is process-wide, but a script session belongs to one runspace (each
+# has its own module instance): so every call sends its own session's endpoint and JWT, and
+# never asks the store to refresh whatever session another runspace put there last.
 
 # Exported. Scripts read the current TLSPC session here.
 $script:VenafiSession = $null
@@ -162,6 +148,22 @@ $script:VenafiSession = $null
 # Armor base URL -> its UTF-8 bytes (not secret), so repeated calls skip the encoding.
 $script:ArmorBaseText = $null
 $script:ArmorBaseBytes = $null
+
+# ---------------------------------------------------------------------------------------------
+# Timeout: $env:NATIVETOKEN_TIMEOUT_SEC, read on every call and passed to the library. On Linux
+# and macOS a variable set with $env: inside PowerShell never reaches the process environment
+# that native code reads, so the module hands the value over itself.
+# ---------------------------------------------------------------------------------------------
+
+# Seconds as text -> whole milliseconds for the native call; 0 (the library's default, 30 s)
+# for anything that is not a positive number.
+function ConvertTo-NtTimeoutMs {
+    param([string] $Seconds)
+    $value = 0.0
+    if (-not [double]::TryParse($Seconds, [System.Globalization.NumberStyles]::Float, [cultureinfo]::InvariantCulture, [ref]$value) -or
+        -not ($value -gt 0)) { return [uint32]0 }
+    [uint32][math]::Min([math]::Ceiling($value * 1000), [uint32]::MaxValue)
+}
 
 # ---------------------------------------------------------------------------------------------
 # Error helpers (error paths only).
@@ -400,11 +402,13 @@ function New-VcToken {
     $NT = $script:NT
     $set = $PSCmdlet.ParameterSetName
     $vb = $VerbosePreference -ne $script:SilentlyContinue   # build verbose text only when it is shown
+    $timeoutMs = [uint32]0   # the library's default, unless $env:NATIVETOKEN_TIMEOUT_SEC says otherwise
+    $timeoutText = [System.Environment]::GetEnvironmentVariable('NATIVETOKEN_TIMEOUT_SEC')
+    if ($timeoutText) { $timeoutMs = ConvertTo-NtTimeoutMs $timeoutText }
 
     # What to send: $ep, and the JWT as $jwtPlain, or as $jwtObj (read only when needed).
     $jwtObj = $null
     $jwtPlain = $null
-    $refresh = $false
     $token = $null      # ScriptSession: the session's token object, updated in place
 
     if ($set -eq 'Endpoint') {
@@ -450,9 +454,6 @@ function New-VcToken {
         if (-not $ep) {
             $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'MissingEndpoint' -Target $null -Message 'The VenafiSession has no token endpoint (Token.Endpoint); create it with New-VcToken -Endpoint -Jwt.'))
         }
-        # Still the session this module began (same JWT object, same endpoint)? Then the native
-        # store holds endpoint and JWT already.
-        $refresh = [object]::ReferenceEquals($jwtObj, $script:VcJwtRef) -and [string]::Equals($ep, $script:VcEndpoint)
     }
 
     $t = [IntPtr[]]::new(1)     # nt_token*
@@ -462,73 +463,30 @@ function New-VcToken {
     $jb = $null
     try {
         if ($vb) {
-            $PSCmdlet.WriteVerbose('POST ' + (Get-NtDisplayUrl $ep) + $(if ($refresh) { ' (refresh with the stored endpoint and JWT)' } else { ' (client credentials grant, JWT assertion)' }))
+            $PSCmdlet.WriteVerbose('POST ' + (Get-NtDisplayUrl $ep) + ' (client credentials grant, JWT assertion)')
             $sw = [System.Diagnostics.Stopwatch]::StartNew()
         }
-        if ($refresh) {
-            # The store is process-wide: is it still the session this module began or refreshed?
-            if ($NT::nt_vc_session_expires_at_unix_ms($ms) -ne 0 -or $ms[0] -ne $script:VcStoreExpiresMs) {
-                $refresh = $false
-                if ($vb) { $PSCmdlet.WriteVerbose('The native session store holds another session; starting a new one.') }
+        if ($null -eq $jwtPlain) {
+            $jwtPlain = if ($jwtObj -is [pscredential]) { $jwtObj.GetNetworkCredential().Password }
+            elseif ($jwtObj -is [securestring]) { [System.Net.NetworkCredential]::new('', $jwtObj).Password }
+            elseif ($jwtObj -is [string]) { [string]$jwtObj }
+            else {
+                $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'InvalidJwtType' -Target $null -Message (
+                            "The VenafiSession's Token.JWT is a " + $jwtObj.GetType().FullName + ': a JWT is a PSCredential (password: the JWT), a SecureString or a string.')))
             }
         }
-        if ($refresh) {
-            $rc = $NT::nt_vc_session_refresh(0, $t)
-            if ($rc -eq 0) {
-                # Another runspace may have begun a session in between: check the JWT the
-                # refresh used (length and last 16 bytes) is this session's.
-                $len = if ($NT::nt_token_jwt($t[0], $p, $n) -eq 0) { [long]$n[0].ToUInt64() } else { [long]-1 }
-                if ($len -ne $script:VcJwtLen -or
-                    [System.Runtime.InteropServices.Marshal]::ReadInt64($p[0], [int]($len - 16)) -ne $script:VcJwtTail1 -or
-                    [System.Runtime.InteropServices.Marshal]::ReadInt64($p[0], [int]($len - 8)) -ne $script:VcJwtTail2) {
-                    $null = $NT::nt_token_free($t[0])
-                    $t[0] = [IntPtr]::Zero
-                    $refresh = $false
-                    if ($vb) { $PSCmdlet.WriteVerbose('The native session store holds another session; starting a new one.') }
-                }
-            }
-            elseif ($rc -eq $script:NtNoSession) {
-                $e = $NT::nt_error_take_last()
-                if ($e -ne [IntPtr]::Zero) { $null = $NT::nt_error_free($e) }
-                $refresh = $false
-            }
-            else {
-                $PSCmdlet.ThrowTerminatingError((New-NtNativeError $PSCmdlet $rc (Get-NtDisplayUrl $ep) $vb))
-            }
+        $eb = $script:Utf8.GetBytes($ep)
+        $jb = $script:Utf8.GetBytes($jwtPlain)
+        $jl = $jb.Length
+        if ($set -eq 'Session') {
+            $rc = $NT::nt_vc_token_fetch($eb, [UIntPtr]::new([uint32]$eb.Length), $jb, [UIntPtr]::new([uint32]$jl), $timeoutMs, $t)
         }
-        if (-not $refresh) {
-            if ($null -eq $jwtPlain) {
-                $jwtPlain = if ($jwtObj -is [pscredential]) { $jwtObj.GetNetworkCredential().Password }
-                elseif ($jwtObj -is [securestring]) { [System.Net.NetworkCredential]::new('', $jwtObj).Password }
-                elseif ($jwtObj -is [string]) { [string]$jwtObj }
-                else {
-                    $PSCmdlet.ThrowTerminatingError((New-NtArgumentError -Id 'InvalidJwtType' -Target $null -Message (
-                                "The VenafiSession's Token.JWT is a " + $jwtObj.GetType().FullName + ': a JWT is a PSCredential (password: the JWT), a SecureString or a string.')))
-                }
-            }
-            $eb = $script:Utf8.GetBytes($ep)
-            $jb = $script:Utf8.GetBytes($jwtPlain)
-            $jl = $jb.Length
-            if ($set -eq 'Session') {
-                $rc = $NT::nt_vc_token_fetch($eb, [UIntPtr]::new([uint32]$eb.Length), $jb, [UIntPtr]::new([uint32]$jl), 0, $t)
-            }
-            else {
-                $rc = $NT::nt_vc_session_begin($eb, [UIntPtr]::new([uint32]$eb.Length), $jb, [UIntPtr]::new([uint32]$jl), 0, $t)
-                if ($rc -eq 0) {
-                    if ($jl -ge 16) {
-                        $script:VcJwtLen = [long]$jl
-                        $script:VcJwtTail1 = [System.BitConverter]::ToInt64($jb, $jl - 16)
-                        $script:VcJwtTail2 = [System.BitConverter]::ToInt64($jb, $jl - 8)
-                    }
-                    else {
-                        $script:VcJwtLen = [long]-2   # too short to check: the next call begins again
-                    }
-                }
-            }
-            [System.Array]::Clear($jb, 0, $jl)
-            if ($rc -ne 0) {
-                $PSCmdlet.ThrowTerminatingError((New-NtNativeError $PSCmdlet $rc (Get-NtDisplayUrl $ep) $vb))
-            }
+        else {
+            $rc = $NT::nt_vc_session_begin($eb, [UIntPtr]::new([uint32]$eb.Length), $jb, [UIntPtr]::new([uint32]$jl), $timeoutMs, $t)
+        }
+        [System.Array]::Clear($jb, 0, $jl)
+        if ($rc -ne 0) {
+            $PSCmdlet.ThrowTerminatingError((New-NtNativeError $PSCmdlet $rc (Get-NtDisplayUrl $ep) $vb))
         }
 
         # The result: access token and absolute expiry.
@@ -539,7 +497,6 @@ function New-VcToken {
         $rc = $NT::nt_token_expires_at_unix_ms($tok, $ms)
         if ($rc -ne 0) { $PSCmdlet.ThrowTerminatingError((New-NtNativeError $PSCmdlet $rc (Get-NtDisplayUrl $ep) $vb)) }
         $expires = [System.DateTimeOffset]::FromUnixTimeMilliseconds($ms[0]).UtcDateTime
-        if ($set -ne 'Session') { $script:VcStoreExpiresMs = $ms[0] }   # what the native store holds now
 
         if ($vb) {
             $elapsed = $sw.Elapsed.TotalMilliseconds
@@ -555,11 +512,6 @@ function New-VcToken {
     $accessCred = [pscredential]::new('AccessToken', [System.Net.NetworkCredential]::new('', $access).SecurePassword)
 
     if ($set -eq 'ScriptSession') {
-        if (-not $refresh) {
-            # The native store now holds this session's endpoint and JWT.
-            $script:VcJwtRef = $jwtObj
-            $script:VcEndpoint = $ep
-        }
         if ($token -is [System.Collections.IDictionary]) {
             $token['AccessToken'] = $accessCred
             $token['Expires'] = $expires
@@ -587,8 +539,6 @@ function New-VcToken {
     }
 
     if ($set -eq 'Endpoint') {
-        $script:VcJwtRef = $jwtCred
-        $script:VcEndpoint = $ep
         $script:VenafiSession = [pscustomobject]@{
             Platform = 'VC'
             Server   = $u.GetLeftPart([System.UriPartial]::Authority)
@@ -670,6 +620,9 @@ function New-ArmorApiToken {
 
     $NT = $script:NT
     $vb = $VerbosePreference -ne $script:SilentlyContinue   # build verbose text only when it is shown
+    $timeoutMs = [uint32]0   # the library's default, unless $env:NATIVETOKEN_TIMEOUT_SEC says otherwise
+    $timeoutText = [System.Environment]::GetEnvironmentVariable('NATIVETOKEN_TIMEOUT_SEC')
+    if ($timeoutText) { $timeoutMs = ConvertTo-NtTimeoutMs $timeoutText }
 
     if (-not [string]::Equals($GrantType, 'authorization_code', [System.StringComparison]::OrdinalIgnoreCase)) {
         # Echo the value only when it cannot be a misplaced code.
@@ -719,7 +672,7 @@ function New-ArmorApiToken {
             $sw = [System.Diagnostics.Stopwatch]::StartNew()
         }
         $cb = $script:Utf8.GetBytes($Code)
-        $rc = $NT::nt_armor_session_begin($bb, [UIntPtr]::new([uint32]$bb.Length), $cb, [UIntPtr]::new([uint32]$cb.Length), $gb, [UIntPtr]::new([uint32]$gb.Length), 0, $t)
+        $rc = $NT::nt_armor_session_begin($bb, [UIntPtr]::new([uint32]$bb.Length), $cb, [UIntPtr]::new([uint32]$cb.Length), $gb, [UIntPtr]::new([uint32]$gb.Length), $timeoutMs, $t)
         [System.Array]::Clear($cb, 0, $cb.Length)
         if ($rc -ne 0) {
             $PSCmdlet.ThrowTerminatingError((New-NtNativeError $PSCmdlet $rc ((Get-NtDisplayUrl $base) + '/auth/token') $vb))

@@ -170,6 +170,24 @@ public sealed class FaultTests
         Assert.Equal($"attempt 1: POST {Shown(endpoint)} -> no complete answer before the timeout", Assert.Single(NativeTrace(result)));
     }
 
+    [Fact]
+    public void TimeoutSetWithEnvInsidePowerShell_IsHonoured()
+    {
+        // $env: inside PowerShell changes only .NET's copy of the environment on Linux; the module
+        // reads it per call and hands it to the library. This collection runs alone, so the
+        // change cannot reach another test's call.
+        string endpoint = FaultEndpoint("hang");
+        using var baseline = new BaselineSession(_emulator);
+        var result = baseline.RunFailing(
+            "$old = $env:NATIVETOKEN_TIMEOUT_SEC; $env:NATIVETOKEN_TIMEOUT_SEC = '1.5'\n" +
+            "try { " + Fetch + " } finally { $env:NATIVETOKEN_TIMEOUT_SEC = $old }",
+            ("Endpoint", endpoint));
+
+        var exception = AssertNativeError<TimeoutException>(result, "Timeout", ErrorCategory.OperationTimeout, endpoint);
+        Assert.StartsWith($"no complete answer from {Shown(endpoint)} within 1.50 s", exception.Message, StringComparison.Ordinal);
+        Assert.InRange(result.Elapsed.TotalSeconds, 1.5, 2.5);
+    }
+
     [Theory]
     // Reset mid-answer: the request may have been acted on, so it is not repeated.
     [InlineData("reset", "ConnectionReset", HttpRequestError.ResponseEnded, "^the connection to {target} was reset before a complete answer: .+", 1)]
