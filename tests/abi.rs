@@ -245,24 +245,30 @@ fn freed_foreign_and_unknown_handles_are_invalid() {
     }
 }
 
+/// A token fetched through the raw export, as a C caller gets it (the caller frees it).
+fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
+    let mut token = ptr::null_mut();
+    let result = unsafe {
+        nt_vc_token_fetch(
+            endpoint.as_ptr(),
+            endpoint.len(),
+            jwt.as_ptr(),
+            jwt.len(),
+            0,
+            &mut token,
+        )
+    };
+    assert_eq!(result, nt_result::NT_OK);
+    token
+}
+
 #[test]
 fn double_free_of_a_token_and_a_string() {
     let emulator = Emulator::start();
     let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let mut token = ptr::null_mut();
+    let token = fetch_raw(&endpoint, &jwt);
     let mut text = ptr::null_mut();
     unsafe {
-        assert_eq!(
-            nt_vc_token_fetch(
-                endpoint.as_ptr(),
-                endpoint.len(),
-                jwt.as_ptr(),
-                jwt.len(),
-                0,
-                &mut token
-            ),
-            nt_result::NT_OK
-        );
         assert_eq!(nt_token_free(token), nt_result::NT_OK);
         failure_message(nt_token_free(token), nt_result::NT_INVALID_HANDLE);
         failure_message(
@@ -290,19 +296,8 @@ fn double_free_of_a_token_and_a_string() {
 fn empty_fields_point_at_readable_memory() {
     let emulator = Emulator::start();
     let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let mut token = ptr::null_mut();
+    let token = fetch_raw(&endpoint, &jwt);
     unsafe {
-        assert_eq!(
-            nt_vc_token_fetch(
-                endpoint.as_ptr(),
-                endpoint.len(),
-                jwt.as_ptr(),
-                jwt.len(),
-                0,
-                &mut token
-            ),
-            nt_result::NT_OK
-        );
         let (mut text, mut len) = (ptr::null(), usize::MAX);
         assert_eq!(
             nt_token_id_token(token, &mut text, &mut len),
