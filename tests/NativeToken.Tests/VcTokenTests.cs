@@ -16,6 +16,7 @@ public sealed class VcTokenTests : IClassFixture<EmulatorFixture>
     /// <summary>Checks the token object of the contract: names, order, types, values.</summary>
     private static void AssertTokenObject(PSObject token, string endpoint, string jwt)
     {
+        AssertCustomObject(token);
         Assert.Equal(TokenProperties, Ps.PropertyNames(token));
         Assert.Equal(endpoint, Assert.IsType<string>(Ps.Prop(token, "Endpoint")));
         var access = Assert.IsType<PSCredential>(Ps.Prop(token, "AccessToken"));
@@ -29,6 +30,15 @@ public sealed class VcTokenTests : IClassFixture<EmulatorFixture>
         // The emulator's expires_in is 3600 s.
         var expected = DateTime.UtcNow.AddSeconds(3600);
         Assert.InRange(expires, expected.AddSeconds(-120), expected.AddSeconds(5));
+    }
+
+    /// <summary>The objects are what [pscustomobject]@{...} makes in the pure-PowerShell original,
+    /// so that formatting, Get-Member and scripts that test the type see no difference.</summary>
+    private static void AssertCustomObject(PSObject value)
+    {
+        Assert.IsType<PSCustomObject>(value.BaseObject);
+        Assert.Equal("System.Management.Automation.PSCustomObject", value.TypeNames[0]);
+        Assert.All(value.Properties, p => Assert.IsType<PSNoteProperty>(p));
     }
 
     private string ExampleCode(int number)
@@ -56,6 +66,7 @@ public sealed class VcTokenTests : IClassFixture<EmulatorFixture>
         Assert.Equal(before + 1, _emulator.Requests(Emulator.TlspcRoute));
 
         var session = ps.Run("$VenafiSession").Single;
+        AssertCustomObject(session);
         Assert.Equal(new[] { "Platform", "Server", "Token" }, Ps.PropertyNames(session));
         Assert.Equal("VC", Ps.Prop(session, "Platform"));
         Assert.Equal(_emulator.HttpUrl, Ps.Prop(session, "Server"));

@@ -1,7 +1,8 @@
 /*
  * native_floor: the floor under New-VcToken -- the same token call made through the C ABI from a
  * native loop, with nothing of PowerShell or .NET around it. Each timed call is what the module
- * has to do at least: nt_vc_token_fetch, read the access token and the expiry, free the token.
+ * does for New-VcToken -Endpoint -Jwt: nt_vc_session_begin (fetch, and keep the session in the
+ * library's store), read the access token and the expiry, free the token.
  * Built and run by tests/bench/run (the bench host starts it once per round).
  *
  * usage: native_floor <endpoint> <jwt> <warmup calls> <timed calls>
@@ -45,8 +46,8 @@ static void fail(nt_result r, const char *what) {
 /* One call as the module makes it; returns the access token length so nothing is optimised away. */
 static size_t one_call(void) {
     nt_token *token = NULL;
-    nt_result r = nt_vc_token_fetch((const uint8_t *)endpoint, endpoint_len, (const uint8_t *)jwt, jwt_len, 0, &token);
-    if (r != NT_OK) fail(r, "nt_vc_token_fetch");
+    nt_result r = nt_vc_session_begin((const uint8_t *)endpoint, endpoint_len, (const uint8_t *)jwt, jwt_len, 0, &token);
+    if (r != NT_OK) fail(r, "nt_vc_session_begin");
     const uint8_t *access = NULL;
     size_t access_len = 0;
     if ((r = nt_token_access_token(token, &access, &access_len)) != NT_OK) fail(r, "nt_token_access_token");

@@ -32,6 +32,7 @@ internal sealed class Options
     public int EmulatorPid;
     public bool Quick;
     public bool BaselinesOnly;
+    public int PinCpu = -1;
 
     public static Options Parse(string[] args)
     {
@@ -50,11 +51,12 @@ internal sealed class Options
                 case "--emulator-pid": o.EmulatorPid = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--quick": o.Quick = true; break;
                 case "--baselines-only": o.BaselinesOnly = true; break;
+                case "--pin-cpu": o.PinCpu = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
         if (o.Repo == "" || o.Http == "" || o.Https == "" || o.Out == "")
-            throw new ArgumentException("usage: NativeToken.Bench --repo DIR --http URL --https URL --out DIR [--module PSD1] [--native-floor EXE] [--emulator-pid PID] [--quick] [--baselines-only]\n       NativeToken.Bench --replot DIR   (redraw DIR/latency.svg from DIR/samples)");
+            throw new ArgumentException("usage: NativeToken.Bench --repo DIR --http URL --https URL --out DIR [--module PSD1] [--native-floor EXE] [--emulator-pid PID] [--quick] [--baselines-only] [--pin-cpu N]\n       NativeToken.Bench --replot DIR   (redraw DIR/latency.svg from DIR/samples)");
         if (o.Module == "") o.Module = Path.Combine(o.Repo, "powershell", "NativeToken", "NativeToken.psd1");
         return o;
     }
@@ -213,6 +215,11 @@ internal static class Program
         CheckOutput(rs1, "Invoke-PsHttpClientVcToken", httpsEndpoint, jwt, "check_ps_httpclient_tls", strict: true);
         CheckOutput(rs1, "Invoke-EmptyVcToken", httpEndpoint, jwt, "check_ps_empty_fn", strict: true);
 
+        // --pin-cpu N: the calling thread (which runs every PowerShell loop and starts native_floor)
+        // and the emulator share CPU N for all but the throughput rounds; see BENCHMARKS.md.
+        int pinCpu = o.PinCpu;
+        if (pinCpu >= 0) { Pin(0, pinCpu); Pin(o.EmulatorPid, pinCpu); Progress($"pinned this thread and the emulator to cpu {pinCpu}"); }
+        Add("layout", pinCpu >= 0 ? $"pinned: the measuring thread and the emulator on cpu {pinCpu} (throughput rounds unpinned)" : "free: the scheduler places every thread");
         Progress($"warm-up: up to {plan.WarmupCalls} calls or {plan.WarmupSeconds} s of each series");
         foreach (var s in series) Warmup(s, plan);
 
@@ -232,6 +239,7 @@ internal static class Program
         foreach (var s in series)
             File.WriteAllLines(Path.Combine(o.Out, "samples", s.Name + "_us.txt"), s.Samples.Select(F3));
 
+        if (pinCpu >= 0) { Pin(0, -1); Pin(o.EmulatorPid, -1); }
         // 4. Throughput, serial (1 runspace) and parallel (2 runspaces on 2 threads), interleaved.
         (double serial, double parallel)? tput = null;
         if (!o.BaselinesOnly)
@@ -239,6 +247,7 @@ internal static class Program
             Progress($"throughput: {plan.ThroughputRounds} interleaved rounds of serial ({plan.ThroughputCalls} calls) and parallel (2 x {plan.ThroughputCalls} calls)");
             tput = MeasureThroughput(o, plan, rs1, rs2, httpEndpoint, jwt);
         }
+        if (pinCpu >= 0) { Pin(0, pinCpu); Pin(o.EmulatorPid, pinCpu); }
 
         // 5. Where the time of one module call goes: its parts, timed alone in the module's scope.
         List<(string name, double p50)>? breakdown = null;
@@ -272,6 +281,17 @@ internal static class Program
         Console.Out.Write(text);
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sched_setaffinity(int pid, IntPtr size, ref ulong mask);
+
+    /// <summary>Restricts one thread (0: the calling thread; a pid: that process's main thread)
+    /// to one CPU, or with cpu -1 lets it run on all of them again.</summary>
+    private static void Pin(int tid, int cpu)
+    {
+        ulong mask = cpu < 0 ? (1UL << Environment.ProcessorCount) - 1 : 1UL << cpu;
+        if (sched_setaffinity(tid, (IntPtr)8, ref mask) != 0) throw new InvalidOperationException("sched_setaffinity failed");
+    }
+
     private static void Warmup(Series s, Plan plan)
     {
         if (s.Name.StartsWith("native", StringComparison.Ordinal)) { s.Round(5); return; }  // a new process each round
@@ -289,6 +309,9 @@ internal static class Program
     private static Runspace OpenRunspace()
     {
         var rs = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        // Pipelines run on the thread that invokes them: no thread hop per Invoke, and --pin-cpu
+        // pins what it measures.
+        rs.ThreadOptions = PSThreadOptions.UseCurrentThread;
         rs.Open();
         Invoke(rs, "$ErrorActionPreference = 'Stop'; Set-StrictMode -Off", useLocalScope: false);
         return rs;
@@ -532,35 +555,33 @@ internal static class Program
 
     // ---------------------------------------------------------------- breakdown
 
-    /// <summary>Set-up run in the module's scope before each part's loop. The module passes
-    /// out-parameters either as [ref] or as one-element arrays; <paramref name="arrays"/> says which.</summary>
-    private static string BreakdownPrelude(bool arrays) => $$"""
+    /// <summary>Set-up run in the module's scope before each part's loop.</summary>
+    private const string BreakdownPrelude = """
         $NT = $script:NT
         $Utf8 = $script:Utf8
         $eb = $Utf8.GetBytes($e); $jbx = $Utf8.GetBytes($j)
         $ebl = [UIntPtr]::new([uint32]$eb.Length); $jbl = [UIntPtr]::new([uint32]$jbx.Length)
         $u = $null
-        {{(arrays
-            ? "$ta = [IntPtr[]]::new(1); $pa = [IntPtr[]]::new(1); $na = [UIntPtr[]]::new(1); $msa = [long[]]::new(1)\n" +
-              "if ($NT::nt_vc_token_fetch($eb, $ebl, $jbx, $jbl, 0, $ta) -ne 0) { throw 'breakdown: the setup fetch failed' }\n$tok = $ta[0]"
-            : "$p = [IntPtr]::Zero; $nn = [UIntPtr]::Zero; $t = [IntPtr]::Zero; $ms = [long]0; $tok = [IntPtr]::Zero\n" +
-              "if ($NT::nt_vc_token_fetch($eb, $ebl, $jbx, $jbl, [uint32]0, [ref]$tok) -ne 0) { throw 'breakdown: the setup fetch failed' }")}}
+        $ta = [IntPtr[]]::new(1); $pa = [IntPtr[]]::new(1); $na = [UIntPtr[]]::new(1); $msa = [long[]]::new(1)
+        if ($NT::nt_vc_token_fetch($eb, $ebl, $jbx, $jbl, 0, $ta) -ne 0) { throw 'breakdown: the setup fetch failed' }
+        $tok = $ta[0]
         $acc = 'a' * 64
         $cred = [pscredential]::new('AccessToken', [System.Net.NetworkCredential]::new('', $acc).SecurePassword)
         $exp = [datetime]::UtcNow
         $obj = [pscustomobject]@{ Endpoint = $e; AccessToken = $cred; JWT = $cred; Expires = $exp }
         """;
 
-    /// <summary>The parts of New-VcToken -Endpoint -Jwt, each a statement sequence copied from the
-    /// module's hot path (powershell/NativeToken/NativeToken.psm1) or the same work. The loop owns
+    /// <summary>The parts of New-VcToken -Endpoint -Jwt, each a statement copied from the module's
+    /// hot path (powershell/NativeToken/NativeToken.psm1) or the same work. The loop owns
     /// $e, $j, $n, $i, $t0 and $ts: the parts must not assign them.</summary>
-    private static (string Name, string Code)[] BreakdownParts(bool arrays) => new[]
+    private static readonly (string Name, string Code)[] BreakdownParts =
     {
         ("module_call", "$null = New-VcToken -Endpoint $e -Jwt $j"),
         ("empty_fn", "$null = Invoke-EmptyVcToken -Endpoint $e -Jwt $j"),
         ("bind_only_fn", "$null = Invoke-BindOnlyVcToken -Endpoint $e -Jwt $j"),
-        ("uri_validate", "$null = [System.Uri]::TryCreate($e, [System.UriKind]::Absolute, [ref]$u) -and ($u.Scheme -eq 'https' -or $u.Scheme -eq 'http')"),
-        ("native_path", arrays ? """
+        ("uri_validate", "$u = $e -as [uri]; $null = $u.IsAbsoluteUri -and ($u.Scheme -eq 'https' -or $u.Scheme -eq 'http')"),
+        // The module's native success path, statement for statement.
+        ("native_path", """
             $t = [IntPtr[]]::new(1); $p = [IntPtr[]]::new(1); $nb = [UIntPtr[]]::new(1); $ms = [long[]]::new(1)
             $eb2 = $Utf8.GetBytes($e); $jb = $Utf8.GetBytes($j); $jl = $jb.Length
             $rc = $NT::nt_vc_session_begin($eb2, [UIntPtr]::new([uint32]$eb2.Length), $jb, [UIntPtr]::new([uint32]$jl), 0, $t)
@@ -571,21 +592,11 @@ internal static class Program
             $rc = $NT::nt_token_expires_at_unix_ms($tk, $ms)
             $expires = [System.DateTimeOffset]::FromUnixTimeMilliseconds($ms[0]).UtcDateTime
             $null = $NT::nt_token_free($tk)
-            """ : """
-            $eb2 = $Utf8.GetBytes($e); $jb = $Utf8.GetBytes($j); $jl = $jb.Length
-            $rc = $NT::nt_vc_session_begin($eb2, [UIntPtr]::new([uint32]$eb2.Length), $jb, [UIntPtr]::new([uint32]$jl), [uint32]0, [ref]$t)
-            [System.Array]::Clear($jb, 0, $jl)
-            $rc = $NT::nt_token_access_token($t, [ref]$p, [ref]$nn)
-            $access = [System.Runtime.InteropServices.Marshal]::PtrToStringUTF8($p, [int]$nn.ToUInt32())
-            $rc = $NT::nt_token_expires_at_unix_ms($t, [ref]$ms)
-            $expires = [System.DateTimeOffset]::FromUnixTimeMilliseconds($ms).UtcDateTime
-            $null = $NT::nt_token_free($t)
             """),
-        ("native_fetch_free", arrays
-            ? "$rc = $NT::nt_vc_token_fetch($eb, $ebl, $jbx, $jbl, 0, $ta); $null = $NT::nt_token_free($ta[0])"
-            : "$rc = $NT::nt_vc_token_fetch($eb, $ebl, $jbx, $jbl, [uint32]0, [ref]$t); $null = $NT::nt_token_free($t)"),
-        ("pinvoke_1out", arrays ? "$rc = $NT::nt_token_expires_at_unix_ms($tok, $msa)" : "$rc = $NT::nt_token_expires_at_unix_ms($tok, [ref]$ms)"),
-        ("pinvoke_2out", arrays ? "$rc = $NT::nt_token_access_token($tok, $pa, $na)" : "$rc = $NT::nt_token_access_token($tok, [ref]$p, [ref]$nn)"),
+        // The bare P/Invoke of the same native call, and its free, from PowerShell.
+        ("native_call_free", "$rc = $NT::nt_vc_session_begin($eb, $ebl, $jbx, $jbl, 0, $ta); $null = $NT::nt_token_free($ta[0])"),
+        ("pinvoke_1out", "$rc = $NT::nt_token_expires_at_unix_ms($tok, $msa)"),
+        ("pinvoke_2out", "$rc = $NT::nt_token_access_token($tok, $pa, $na)"),
         ("credentials_x2", "$c1 = [pscredential]::new('AccessToken', [System.Net.NetworkCredential]::new('', $acc).SecurePassword); $c2 = [pscredential]::new('JWT', [System.Net.NetworkCredential]::new('', $j).SecurePassword)"),
         ("token_object", "$x = [pscustomobject]@{ Endpoint = $e; AccessToken = $cred; JWT = $cred; Expires = $exp }"),
         ("session_object", "$x = [pscustomobject]@{ Platform = 'VC'; Server = $e; Token = $obj }"),
@@ -595,14 +606,11 @@ internal static class Program
     {
         var parts = new List<Series>();
         var skipped = new List<string>();
-        bool arrays = Invoke(rs, "& (Get-Module NativeToken) { $script:NT.GetMethod('nt_token_access_token').GetParameters()[1].ParameterType.IsArray }")[0].BaseObject is true;
-        Add("breakdown_out_parameters", arrays ? "one-element arrays" : "[ref]");
-        string prelude = BreakdownPrelude(arrays);
-        foreach (var (name, code) in BreakdownParts(arrays))
+        foreach (var (name, code) in BreakdownParts)
         {
             string body = $$"""
                 param([string]$e, [string]$j, [int]$n)
-                {{prelude}}
+                {{BreakdownPrelude}}
                 $ts = [long[]]::new($n)
                 for ($i = 0; $i -lt $n; $i++) {
                     $t0 = [Diagnostics.Stopwatch]::GetTimestamp()
@@ -864,6 +872,11 @@ internal static class Program
             Add("overhead_vs_parts_per_round", RoundRange(r => RM("vc_call", r) / (RM("native_floor", r) + RM("ps_empty_fn", r)), R));
             Add("overhead_vs_parts_tls", F2(P("vc_call_tls", 0.5) / (P("native_floor_tls", 0.5) + P("ps_empty_fn", 0.5))));
             Add("module_minus_parts_us", F1(P("vc_call", 0.5) - P("native_floor", 0.5) - P("ps_empty_fn", 0.5)));
+            // What any PowerShell module could reach in this run if its call cost no more than its
+            // parts (a do-nothing advanced function plus the bare native call): the ceiling of
+            // speedup_vs_ps_httpclient on this machine.
+            Add("speedup_ceiling_vs_ps_httpclient", F2(P("ps_httpclient", 0.5) / (P("native_floor", 0.5) + P("ps_empty_fn", 0.5))));
+            Add("speedup_ceiling_vs_ps_httpclient_tls", F2(P("ps_httpclient_tls", 0.5) / (P("native_floor_tls", 0.5) + P("ps_empty_fn", 0.5))));
             goals.Add(("overhead_vs_parts", ov, "<=", 1.25));
         }
         if (tput is { } t)
