@@ -58,6 +58,8 @@ internal sealed class Options
         if (o.Repo == "" || o.Http == "" || o.Https == "" || o.Out == "")
             throw new ArgumentException("usage: NativeToken.Bench --repo DIR --http URL --https URL --out DIR [--module PSD1] [--native-floor EXE] [--emulator-pid PID] [--quick] [--baselines-only] [--pin-cpu N]\n       NativeToken.Bench --replot DIR   (redraw DIR/latency.svg from DIR/samples)");
         if (o.Module == "") o.Module = Path.Combine(o.Repo, "powershell", "NativeToken", "NativeToken.psd1");
+        int cpus = Math.Min(Environment.ProcessorCount, 64);  // Pin's mask is one 64-bit word
+        if (o.PinCpu >= cpus) throw new ArgumentException($"--pin-cpu {o.PinCpu}: this machine has CPUs 0..{cpus - 1}");
         return o;
     }
 }
@@ -217,9 +219,8 @@ internal static class Program
 
         // --pin-cpu N: the calling thread (which runs every PowerShell loop and starts native_floor)
         // and the emulator share CPU N for all but the throughput rounds; see BENCHMARKS.md.
-        int pinCpu = o.PinCpu;
-        if (pinCpu >= 0) { Pin(0, pinCpu); Pin(o.EmulatorPid, pinCpu); Progress($"pinned this thread and the emulator to cpu {pinCpu}"); }
-        Add("layout", pinCpu >= 0 ? $"pinned: the measuring thread and the emulator on cpu {pinCpu} (throughput rounds unpinned)" : "free: the scheduler places every thread");
+        PinLayout(o, pinned: true);
+        Add("layout", o.PinCpu >= 0 ? $"pinned: the measuring thread and the emulator on cpu {o.PinCpu} (throughput rounds unpinned)" : "free: the scheduler places every thread");
         Progress($"warm-up: up to {plan.WarmupCalls} calls or {plan.WarmupSeconds} s of each series");
         foreach (var s in series) Warmup(s, plan);
 
@@ -239,7 +240,7 @@ internal static class Program
         foreach (var s in series)
             File.WriteAllLines(Path.Combine(o.Out, "samples", s.Name + "_us.txt"), s.Samples.Select(F3));
 
-        if (pinCpu >= 0) { Pin(0, -1); Pin(o.EmulatorPid, -1); }
+        PinLayout(o, pinned: false);
         // 4. Throughput, serial (1 runspace) and parallel (2 runspaces on 2 threads), interleaved.
         (double serial, double parallel)? tput = null;
         if (!o.BaselinesOnly)
@@ -247,7 +248,7 @@ internal static class Program
             Progress($"throughput: {plan.ThroughputRounds} interleaved rounds of serial ({plan.ThroughputCalls} calls) and parallel (2 x {plan.ThroughputCalls} calls)");
             tput = MeasureThroughput(o, plan, rs1, rs2, httpEndpoint, jwt);
         }
-        if (pinCpu >= 0) { Pin(0, pinCpu); Pin(o.EmulatorPid, pinCpu); }
+        PinLayout(o, pinned: true);
 
         // 5. Where the time of one module call goes: its parts, timed alone in the module's scope.
         List<(string name, double p50)>? breakdown = null;
@@ -284,12 +285,25 @@ internal static class Program
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int sched_setaffinity(int pid, IntPtr size, ref ulong mask);
 
+    /// <summary>With --pin-cpu N: puts the calling thread and the emulator (one thread) on CPU N,
+    /// or lets both run on every CPU again. Without it: nothing.</summary>
+    private static void PinLayout(Options o, bool pinned)
+    {
+        if (o.PinCpu < 0) return;
+        int cpu = pinned ? o.PinCpu : -1;
+        Pin(0, cpu);
+        Pin(o.EmulatorPid, cpu);
+        if (pinned) Progress($"pinned this thread and the emulator to cpu {cpu}");
+    }
+
     /// <summary>Restricts one thread (0: the calling thread; a pid: that process's main thread)
     /// to one CPU, or with cpu -1 lets it run on all of them again.</summary>
     private static void Pin(int tid, int cpu)
     {
-        ulong mask = cpu < 0 ? (1UL << Environment.ProcessorCount) - 1 : 1UL << cpu;
-        if (sched_setaffinity(tid, (IntPtr)8, ref mask) != 0) throw new InvalidOperationException("sched_setaffinity failed");
+        int cpus = Math.Min(Environment.ProcessorCount, 64);
+        ulong mask = cpu >= 0 ? 1UL << cpu : cpus == 64 ? ulong.MaxValue : (1UL << cpus) - 1;
+        if (sched_setaffinity(tid, (IntPtr)8, ref mask) != 0)
+            throw new InvalidOperationException($"sched_setaffinity({tid}, cpu {cpu}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastWin32Error()}");
     }
 
     private static void Warmup(Series s, Plan plan)
