@@ -16,7 +16,8 @@ enum nt_result
  {
   // Success.
   NT_OK = 0,
-  // Null pointer, invalid UTF-8, empty or over-long value, grant type not allowed.
+  // Null pointer, invalid UTF-8, empty or over-long value, grant type not allowed, unusable
+  // CA file or proxy URL.
   NT_INVALID_ARGUMENT = 1,
   // Handle freed already, never issued, or of another type.
   NT_INVALID_HANDLE = 2,
@@ -32,7 +33,7 @@ enum nt_result
   NT_HTTP_STATUS = 7,
   // No complete answer within the timeout (the message says after how long).
   NT_TIMEOUT = 8,
-  // Connection refused or host unreachable.
+  // Connection refused or host unreachable (the service's, or the proxy's).
   NT_CONNECT_FAILED = 9,
   // The host name did not resolve.
   NT_DNS_FAILED = 10,
@@ -42,27 +43,43 @@ enum nt_result
   NT_TLS_FAILED = 12,
   // 2xx but not the expected JSON, a missing field, wrong token type, bad expires_in, body over 1 MiB.
   NT_INVALID_RESPONSE = 13,
-  // The session store holds no session (or no token) for this call.
+  // `nt_vc_session_refresh` on a session that was never begun.
   NT_NO_SESSION = 14,
   // A panic was caught inside the library.
   NT_PANIC = 15,
+  // The call's `nt_cancel` was triggered.
+  NT_CANCELLED = 16,
 };
 #ifndef __cplusplus
 typedef uint32_t nt_result;
 #endif // __cplusplus
+
+// A cancellation a call watches (opaque). Made with `nt_cancel_new`, triggered with
+// `nt_cancel_trigger` from any thread, freed once with `nt_cancel_free`.
+typedef struct nt_cancel nt_cancel;
+
+// Settings for calls, and the connections they reuse (opaque). Made by
+// `nt_config_builder_build`, shared by any number of calls and threads, freed once with
+// `nt_config_free`.
+typedef struct nt_config nt_config;
+
+// Settings being gathered for a configuration (opaque). Made with `nt_config_builder_new`,
+// filled with the `nt_config_builder_*` setters, turned into an `nt_config` (and freed) by
+// `nt_config_builder_build`, or freed with `nt_config_builder_free`.
+typedef struct nt_config_builder nt_config_builder;
 
 // An error of a failed call (opaque). Taken with `nt_error_take_last`, read with the
 // `nt_error_*` functions, freed once with `nt_error_free`. Its message and trace never hold a
 // secret.
 typedef struct nt_error nt_error;
 
-// An owned string handed out by the session store (opaque). Read with `nt_string_get`, freed
-// once with `nt_string_free`, which wipes its bytes.
-typedef struct nt_string nt_string;
-
 // A token returned by a service (opaque), with what was sent to get it. Read with the
 // `nt_token_*` functions, freed once with `nt_token_free`, which wipes its secrets.
 typedef struct nt_token nt_token;
+
+// A TLSPC session (opaque): the endpoint and JWT of its last successful begin. Made with
+// `nt_vc_session_new`, freed once with `nt_vc_session_free`, which wipes the JWT.
+typedef struct nt_vc_session nt_vc_session;
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,6 +102,95 @@ const char *nt_result_name(uint32_t result);
 // Always returns `NT_PANIC` and sets the thread's last error. Thread-safe.
 nt_result nt_test_trigger_panic(void);
 #endif
+
+// Makes a cancellation, not triggered, for calls to watch.
+//
+// On `NT_OK` writes `*out_cancel`; the caller owns it and frees it with `nt_cancel_free`.
+//
+// # Safety
+// `out_cancel` must be NULL or valid for a write.
+nt_result nt_cancel_new(nt_cancel **out_cancel);
+
+// Triggers a cancellation: every call watching it stops waiting, drops its request and
+// returns `NT_CANCELLED` within milliseconds; calls given it later return `NT_CANCELLED`
+// without a request. Permanent and idempotent.
+//
+// Thread-safe: meant to be called from another thread than the call it stops, also while
+// that call runs.
+//
+// # Safety
+// The handle must not be freed meanwhile.
+nt_result nt_cancel_trigger(const nt_cancel *cancel);
+
+// Frees a cancellation. NULL, or a handle freed already or never issued, is ignored.
+//
+// # Safety
+// No call may be watching it, and no other thread using it.
+void nt_cancel_free(nt_cancel *cancel);
+
+// Starts a configuration with no proxy and only the system's trusted CAs.
+//
+// On `NT_OK` writes `*out_builder`; the caller owns it until it passes it to
+// `nt_config_builder_build` (or frees it with `nt_config_builder_free`).
+//
+// # Safety
+// `out_builder` must be NULL or valid for a write.
+nt_result nt_config_builder_new(nt_config_builder **out_builder);
+
+// Sends every request of the configuration through the proxy at `proxy_url`
+// (`http://[user:password@]host:port`): `http` URLs as absolute-form requests, `https` URLs
+// through a `CONNECT` tunnel. Which hosts bypass the proxy is the caller's decision: build a
+// configuration without a proxy for them. Messages name the proxy without its user name and
+// password.
+//
+// `NT_INVALID_ARGUMENT` for a URL that is not `http(s)://host[:port]`; the builder is then
+// unchanged.
+//
+// # Safety
+// `builder` must be used by one thread at a time; `proxy_url` NULL or valid for `len` bytes.
+nt_result nt_config_builder_set_proxy(nt_config_builder *builder, const uint8_t *proxy_url, size_t proxy_url_len);
+
+// Trusts the certificates of the PEM file at `path` (e.g. `SSL_CERT_FILE`) in addition to the
+// system's. The file is read now: a missing or unreadable file, or one without a certificate,
+// is `NT_INVALID_ARGUMENT` naming the path, and leaves the builder unchanged.
+//
+// # Safety
+// `builder` must be used by one thread at a time; `path` NULL or valid for `path_len` bytes.
+nt_result nt_config_builder_add_ca_file(nt_config_builder *builder, const uint8_t *path, size_t path_len);
+
+// Trusts the PEM certificates found in the files of the directory at `path` (e.g.
+// `SSL_CERT_DIR`; subdirectories are not read) in addition to the system's. Read now: an
+// unreadable directory, or one without a certificate, is `NT_INVALID_ARGUMENT` naming the path,
+// and leaves the builder unchanged.
+//
+// # Safety
+// `builder` must be used by one thread at a time; `path` NULL or valid for `path_len` bytes.
+nt_result nt_config_builder_add_ca_dir(nt_config_builder *builder, const uint8_t *path, size_t path_len);
+
+// Turns the builder into a configuration, checking the settings by making its first HTTP
+// client. Takes the builder in every case: it is freed and must not be used again.
+//
+// On `NT_OK` writes `*out_config`, owned by the caller (`nt_config_free`). A configuration is
+// immutable and thread-safe: any number of calls on any threads may use it at once, and its
+// pooled connections serve them all.
+//
+// # Safety
+// No other thread may be using the builder; `out_config` must be NULL or valid for a write.
+nt_result nt_config_builder_build(nt_config_builder *builder, const nt_config **out_config);
+
+// Frees a builder that was not built. NULL, or a handle freed already or never issued, is
+// ignored.
+//
+// # Safety
+// No other thread may be using the builder.
+void nt_config_builder_free(nt_config_builder *builder);
+
+// Frees a configuration and closes its pooled connections. NULL, or a handle freed already or
+// never issued, is ignored.
+//
+// # Safety
+// No call may be using the configuration.
+void nt_config_free(const nt_config *config);
 
 // Takes the calling thread's last error: the one set by this thread's most recent call that
 // returned something other than `NT_OK`.
@@ -130,168 +236,97 @@ nt_result nt_error_message(const nt_error *e, const uint8_t **out_ptr, size_t *o
 // `out_ptr` and `out_len` must be NULL or valid for a write.
 nt_result nt_error_trace(const nt_error *e, const uint8_t **out_ptr, size_t *out_len);
 
-// Frees an error handle. Freeing twice, or a handle never issued, is `NT_INVALID_HANDLE`
-// (as long as the address was not handed out again in between); NULL is `NT_INVALID_ARGUMENT`.
+// Frees an error handle. NULL, or a handle freed already or never issued, is ignored.
 //
 // # Safety
 // No other thread may be using the handle.
-nt_result nt_error_free(nt_error *e);
+void nt_error_free(nt_error *e);
 
-// Reads an owned string: on `NT_OK` writes a pointer to its UTF-8 bytes (not NUL-terminated)
-// and their count, borrowed from the handle and valid until `nt_string_free`.
+// Makes an empty TLSPC session. The PowerShell module keeps one per module scope: sessions
+// never share state, so two runspaces never see each other's.
 //
-// Nothing is written on failure. Thread-safe; the handle must not be freed meanwhile.
+// On `NT_OK` writes `*out_session`; the caller owns it and frees it with
+// `nt_vc_session_free`.
 //
 // # Safety
-// `out_ptr` and `out_len` must be NULL or valid for a write.
-nt_result nt_string_get(const nt_string *s, const uint8_t **out_ptr, size_t *out_len);
+// `out_session` must be NULL or valid for a write.
+nt_result nt_vc_session_new(nt_vc_session **out_session);
 
-// Frees an owned string and wipes it. Freeing twice, or a handle never issued, is
-// `NT_INVALID_HANDLE`; NULL is `NT_INVALID_ARGUMENT`.
+// Begins (or begins again) the session: fetches a token as `nt_vc_token_fetch` does and, only
+// if that succeeds, makes `endpoint` and `jwt` the session's, wiping the JWT they replace. A
+// failed or cancelled call leaves the session exactly as it was.
+//
+// On `NT_OK` writes `*out_token`, owned by the caller (`nt_token_free`). Thread-safe: the
+// request runs without the session locked.
 //
 // # Safety
-// No other thread may be using the handle.
-nt_result nt_string_free(nt_string *s);
+// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+// `out_token` for a write.
+nt_result nt_vc_session_begin(nt_vc_session *session, const nt_config *config, const uint8_t *endpoint, size_t endpoint_len, const uint8_t *jwt, size_t jwt_len, uint32_t timeout_ms, const nt_cancel *cancel, nt_token **out_token);
 
-// Begins the TLSPC session: fetches a token as `nt_vc_token_fetch` does and, only if that
-// succeeds, stores endpoint, JWT and token as the session (replacing and wiping any earlier
-// one). On failure the stored session is left exactly as it was.
-//
-// On `NT_OK` writes `*out_token`, a copy the caller owns (`nt_token_free`). Thread-safe: the
-// request runs without the store locked; the session is replaced as a whole.
-//
-// # Safety
-// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
-nt_result nt_vc_session_begin(const uint8_t *endpoint, size_t endpoint_len, const uint8_t *jwt, size_t jwt_len, uint32_t timeout_ms, nt_token **out_token);
-
-// Stores endpoint and JWT as the TLSPC session without a request (and without a token, until
-// `nt_vc_session_refresh`). Both are checked as for `nt_vc_token_fetch` (an expired JWT is
-// stored; refreshing with it fails with `NT_EXPIRED_JWT`). On failure the stored session is
-// left as it was. Thread-safe.
-//
-// # Safety
-// Each input pointer must be NULL or valid for `len` bytes.
-nt_result nt_vc_session_set(const uint8_t *endpoint, size_t endpoint_len, const uint8_t *jwt, size_t jwt_len);
-
-// Fetches a new token with the stored endpoint and JWT and stores it in the session
-// (`NT_NO_SESSION` without a session). If another thread begins, sets or clears the session
-// meanwhile, the new token is returned but not stored. On failure the session is unchanged.
-//
-// On `NT_OK` writes `*out_token`, a copy the caller owns (`nt_token_free`). Thread-safe.
-//
-// # Safety
-// `out_token` must be NULL or valid for a write.
-nt_result nt_vc_session_refresh(uint32_t timeout_ms, nt_token **out_token);
-
-// The TLSPC session's endpoint (not secret); `NT_NO_SESSION` without a session.
-//
-// On `NT_OK` writes `*out`, an owned string the caller frees with `nt_string_free`.
-// Thread-safe.
-//
-// # Safety
-// `out` must be NULL or valid for a write.
-nt_result nt_vc_session_endpoint(nt_string **out);
-
-// When the TLSPC session's token expires, in Unix milliseconds (UTC); `NT_NO_SESSION` without
-// a session or token.
-//
-// Writes `*out` only on `NT_OK`. Thread-safe.
-//
-// # Safety
-// `out` must be NULL or valid for a write of `int64_t`.
-nt_result nt_vc_session_expires_at_unix_ms(int64_t *out);
-
-// The TLSPC session's JWT (secret); `NT_NO_SESSION` without a session.
-//
-// On `NT_OK` writes `*out`, an owned string the caller frees with `nt_string_free` (which
-// wipes it). Thread-safe.
-//
-// # Safety
-// `out` must be NULL or valid for a write.
-nt_result nt_vc_session_jwt(nt_string **out);
-
-// A copy of the TLSPC session's token (secret); `NT_NO_SESSION` without a session or token.
+// Fetches a new token with the endpoint and JWT the session was begun with (read here, not
+// passed again); `NT_NO_SESSION` if it was never begun. The session itself does not change.
 //
 // On `NT_OK` writes `*out_token`, owned by the caller (`nt_token_free`). Thread-safe.
 //
 // # Safety
-// `out_token` must be NULL or valid for a write.
-nt_result nt_vc_session_token(nt_token **out_token);
+// Each pointer must be NULL or valid: handles live during the call, `out_token` for a write.
+nt_result nt_vc_session_refresh(const nt_vc_session *session, const nt_config *config, uint32_t timeout_ms, const nt_cancel *cancel, nt_token **out_token);
 
-// Begins the Armor session: redeems the code as `nt_armor_token_fetch` does and, only if that
-// succeeds, stores base URL and token as the session (replacing and wiping any earlier one).
-// On failure the stored session is left exactly as it was.
-//
-// On `NT_OK` writes `*out_token`, a copy the caller owns (`nt_token_free`). Thread-safe.
+// Frees a session and wipes its JWT. NULL, or a handle freed already or never issued, is
+// ignored.
 //
 // # Safety
-// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
-nt_result nt_armor_session_begin(const uint8_t *base_url, size_t base_url_len, const uint8_t *code, size_t code_len, const uint8_t *grant_type, size_t grant_type_len, uint32_t timeout_ms, nt_token **out_token);
-
-// Reissues the Armor session's token at `<base_url>/auth/token/reissue` and stores the new
-// one (`NT_NO_SESSION` without a session). If another thread begins or clears the session
-// meanwhile, the new token is returned but not stored. On failure the session is unchanged.
-//
-// On `NT_OK` writes `*out_token`, a copy the caller owns (`nt_token_free`). Thread-safe.
-//
-// # Safety
-// `out_token` must be NULL or valid for a write.
-nt_result nt_armor_session_reissue(uint32_t timeout_ms, nt_token **out_token);
-
-// A copy of the Armor session's token (secret); `NT_NO_SESSION` without a session.
-//
-// On `NT_OK` writes `*out_token`, owned by the caller (`nt_token_free`). Thread-safe.
-//
-// # Safety
-// `out_token` must be NULL or valid for a write.
-nt_result nt_armor_session_token(nt_token **out_token);
-
-// Forgets both sessions and wipes their secrets. Always `NT_OK` (barring `NT_PANIC`).
-// Thread-safe.
-nt_result nt_session_clear(void);
+// No call may be using the session.
+void nt_vc_session_free(nt_vc_session *session);
 
 // Requests a TLS Protect Cloud access token: POSTs the JWT as an OAuth client assertion to
 // `endpoint` (e.g. `https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token`).
 //
+// `config` (NULL: direct connections, the system's trusted CAs) says how to connect.
 // `endpoint` and `jwt` are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. The endpoint
 // must be https (http only to loopback). A malformed or expired JWT is refused before any
-// request. `timeout_ms` bounds the whole call, retries included; 0 means
-// `NATIVETOKEN_TIMEOUT_SEC` or 30 s. Blocks the calling thread until done.
+// request. `timeout_ms` bounds the whole call, retries included; 0 means 30 s. `cancel` (or
+// NULL) stops the call when triggered, with `NT_CANCELLED`. Blocks the calling thread until
+// done.
 //
 // On `NT_OK` writes `*out_token`; the caller owns it and frees it with `nt_token_free`. On
 // failure nothing is written and the thread's last error says why. Thread-safe.
 //
 // # Safety
-// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
-nt_result nt_vc_token_fetch(const uint8_t *endpoint, size_t endpoint_len, const uint8_t *jwt, size_t jwt_len, uint32_t timeout_ms, nt_token **out_token);
+// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+// `out_token` for a write.
+nt_result nt_vc_token_fetch(const nt_config *config, const uint8_t *endpoint, size_t endpoint_len, const uint8_t *jwt, size_t jwt_len, uint32_t timeout_ms, const nt_cancel *cancel, nt_token **out_token);
 
 // Redeems an Armor temporary authorization code: POSTs
 // `{"code":"<code>","grant_type":"authorization_code"}` to `<base_url>/auth/token`.
 //
 // `base_url` is e.g. `https://api.armor.com:443`. `grant_type` must be `authorization_code` in
 // any casing (`NT_INVALID_ARGUMENT` otherwise); it is sent lower-case. Strings are UTF-8, not
-// NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for `nt_vc_token_fetch`.
-// Blocks the calling thread until done.
-//
-// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
-// written. Thread-safe.
-//
-// # Safety
-// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
-nt_result nt_armor_token_fetch(const uint8_t *base_url, size_t base_url_len, const uint8_t *code, size_t code_len, const uint8_t *grant_type, size_t grant_type_len, uint32_t timeout_ms, nt_token **out_token);
-
-// Renews an Armor session: POSTs `{"token":"<access_token>"}` to
-// `<base_url>/auth/token/reissue` and returns the new token.
-//
-// Strings are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for
+// NUL-terminated, non-empty, at most 64 KiB. `config`, `timeout_ms` and `cancel` as for
 // `nt_vc_token_fetch`. Blocks the calling thread until done.
 //
 // On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
 // written. Thread-safe.
 //
 // # Safety
-// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
-nt_result nt_armor_token_reissue(const uint8_t *base_url, size_t base_url_len, const uint8_t *access_token, size_t access_token_len, uint32_t timeout_ms, nt_token **out_token);
+// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+// `out_token` for a write.
+nt_result nt_armor_token_fetch(const nt_config *config, const uint8_t *base_url, size_t base_url_len, const uint8_t *code, size_t code_len, const uint8_t *grant_type, size_t grant_type_len, uint32_t timeout_ms, const nt_cancel *cancel, nt_token **out_token);
+
+// Renews an Armor session: POSTs `{"token":"<access_token>"}` to
+// `<base_url>/auth/token/reissue` and returns the new token.
+//
+// Strings are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. `config`, `timeout_ms`
+// and `cancel` as for `nt_vc_token_fetch`. Blocks the calling thread until done.
+//
+// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
+// written. Thread-safe.
+//
+// # Safety
+// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+// `out_token` for a write.
+nt_result nt_armor_token_reissue(const nt_config *config, const uint8_t *base_url, size_t base_url_len, const uint8_t *access_token, size_t access_token_len, uint32_t timeout_ms, const nt_cancel *cancel, nt_token **out_token);
 
 // The access token (secret).
 //
@@ -368,13 +403,12 @@ nt_result nt_token_expires_in(const nt_token *t, int64_t *out);
 // `out` must be NULL or valid for a write of `int64_t`.
 nt_result nt_token_expires_at_unix_ms(const nt_token *t, int64_t *out);
 
-// Frees a token and wipes its secrets. Freeing twice, or a handle never issued, is
-// `NT_INVALID_HANDLE` (as long as the address was not handed out again in between); NULL is
-// `NT_INVALID_ARGUMENT`.
+// Frees a token and wipes its secrets. NULL, or a handle freed already or never issued, is
+// ignored.
 //
 // # Safety
 // No other thread may be using the token.
-nt_result nt_token_free(nt_token *t);
+void nt_token_free(nt_token *t);
 
 #ifdef __cplusplus
 } // extern "C"

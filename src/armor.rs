@@ -1,7 +1,7 @@
 //! Armor: an API session token for a temporary authorization code, and its reissue.
 
 use crate::error::Error;
-use crate::http::{self, Post};
+use crate::http::{self, CallOptions, Post};
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
 use crate::url_check;
@@ -30,21 +30,25 @@ pub fn fetch_token(
     base_url: &str,
     code: &str,
     grant_type: &str,
-    timeout_ms: u32,
+    options: &CallOptions<'_>,
 ) -> Result<Token, Error> {
-    redeem_code(base_url, code, grant_type, timeout_ms).map_err(|error| error.redact(&[code]))
+    redeem_code(base_url, code, grant_type, options).map_err(|error| error.redact(&[code]))
 }
 
 /// Exchanges a live `access_token` for a new one at `<base_url>/auth/token/reissue`.
-pub fn reissue_token(base_url: &str, access_token: &str, timeout_ms: u32) -> Result<Token, Error> {
-    reissue(base_url, access_token, timeout_ms).map_err(|error| error.redact(&[access_token]))
+pub fn reissue_token(
+    base_url: &str,
+    access_token: &str,
+    options: &CallOptions<'_>,
+) -> Result<Token, Error> {
+    reissue(base_url, access_token, options).map_err(|error| error.redact(&[access_token]))
 }
 
 fn redeem_code(
     base_url: &str,
     code: &str,
     grant_type: &str,
-    timeout_ms: u32,
+    options: &CallOptions<'_>,
 ) -> Result<Token, Error> {
     if !grant_type.eq_ignore_ascii_case(GRANT_TYPE) {
         // The value is not echoed: it may be the code given in the wrong position.
@@ -57,15 +61,15 @@ fn redeem_code(
         code,
         grant_type: GRANT_TYPE,
     });
-    post_for_token(&url, &body, timeout_ms)
+    post_for_token(&url, &body, options)
 }
 
-fn reissue(base_url: &str, access_token: &str, timeout_ms: u32) -> Result<Token, Error> {
+fn reissue(base_url: &str, access_token: &str, options: &CallOptions<'_>) -> Result<Token, Error> {
     let url = service_url(base_url, "/auth/token/reissue")?;
     let body = json_body(&ReissueRequest {
         token: access_token,
     });
-    post_for_token(&url, &body, timeout_ms)
+    post_for_token(&url, &body, options)
 }
 
 /// `base_url` with `path` appended to its path; its query (if any) is kept.
@@ -81,13 +85,13 @@ fn json_body<T: Serialize>(request: &T) -> zeroize::Zeroizing<String> {
     zeroize::Zeroizing::new(serde_json::to_string(request).unwrap_or_default())
 }
 
-fn post_for_token(url: &Url, body: &str, timeout_ms: u32) -> Result<Token, Error> {
+fn post_for_token(url: &Url, body: &str, options: &CallOptions<'_>) -> Result<Token, Error> {
     let post = Post {
         url,
         content_type: "application/json",
         body: body.as_bytes(),
     };
-    let answer = http::post(&post, timeout_ms)?;
+    let answer = http::post(&post, options)?;
     let request = Request {
         endpoint: url.to_string(),
         jwt: Secret::default(),
@@ -132,9 +136,10 @@ mod tests {
 
     #[test]
     fn grant_type_is_checked_first() {
-        let error = fetch_token("nope", "code", "client_credentials", 1).unwrap_err();
+        let options = CallOptions::new(None, 1, None);
+        let error = fetch_token("nope", "code", "client_credentials", &options).unwrap_err();
         assert_eq!(error.kind(), nt_result::NT_INVALID_ARGUMENT);
-        let error = fetch_token("nope", "code", "Authorization_Code", 1).unwrap_err();
+        let error = fetch_token("nope", "code", "Authorization_Code", &options).unwrap_err();
         assert_eq!(error.kind(), nt_result::NT_INVALID_URL);
     }
 }

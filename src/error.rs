@@ -12,7 +12,8 @@ use std::fmt;
 pub enum nt_result {
     /// Success.
     NT_OK = 0,
-    /// Null pointer, invalid UTF-8, empty or over-long value, grant type not allowed.
+    /// Null pointer, invalid UTF-8, empty or over-long value, grant type not allowed, unusable
+    /// CA file or proxy URL.
     NT_INVALID_ARGUMENT = 1,
     /// Handle freed already, never issued, or of another type.
     NT_INVALID_HANDLE = 2,
@@ -28,7 +29,7 @@ pub enum nt_result {
     NT_HTTP_STATUS = 7,
     /// No complete answer within the timeout (the message says after how long).
     NT_TIMEOUT = 8,
-    /// Connection refused or host unreachable.
+    /// Connection refused or host unreachable (the service's, or the proxy's).
     NT_CONNECT_FAILED = 9,
     /// The host name did not resolve.
     NT_DNS_FAILED = 10,
@@ -38,15 +39,17 @@ pub enum nt_result {
     NT_TLS_FAILED = 12,
     /// 2xx but not the expected JSON, a missing field, wrong token type, bad expires_in, body over 1 MiB.
     NT_INVALID_RESPONSE = 13,
-    /// The session store holds no session (or no token) for this call.
+    /// `nt_vc_session_refresh` on a session that was never begun.
     NT_NO_SESSION = 14,
     /// A panic was caught inside the library.
     NT_PANIC = 15,
+    /// The call's `nt_cancel` was triggered.
+    NT_CANCELLED = 16,
 }
 
 impl nt_result {
     /// Every code, in numeric order.
-    pub const ALL: [nt_result; 16] = [
+    pub const ALL: [nt_result; 17] = [
         nt_result::NT_OK,
         nt_result::NT_INVALID_ARGUMENT,
         nt_result::NT_INVALID_HANDLE,
@@ -63,6 +66,7 @@ impl nt_result {
         nt_result::NT_INVALID_RESPONSE,
         nt_result::NT_NO_SESSION,
         nt_result::NT_PANIC,
+        nt_result::NT_CANCELLED,
     ];
 
     /// The code with this numeric value, if there is one.
@@ -89,6 +93,7 @@ impl nt_result {
             nt_result::NT_INVALID_RESPONSE => "InvalidResponse\0",
             nt_result::NT_NO_SESSION => "NoSession\0",
             nt_result::NT_PANIC => "Panic\0",
+            nt_result::NT_CANCELLED => "Cancelled\0",
         }
     }
 
@@ -212,7 +217,7 @@ mod tests {
             assert!(code.name_with_nul().ends_with('\0'));
             assert!(!code.name().contains('\0'));
         }
-        assert_eq!(nt_result::from_u32(16), None);
+        assert_eq!(nt_result::from_u32(17), None);
         assert_eq!(nt_result::from_u32(u32::MAX), None);
         assert_eq!(nt_result::NT_HTTP_STATUS.name(), "HttpStatus");
     }

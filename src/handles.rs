@@ -2,8 +2,10 @@
 //! is freed, so a double free, a freed handle, a never-issued address or a handle of the wrong
 //! type is reported as `NT_INVALID_HANDLE` instead of being dereferenced.
 
+use crate::cancel::Cancel;
+use crate::config::{Config, ConfigBuilder};
 use crate::error::{nt_result, Error};
-use crate::secret::Secret;
+use crate::session::VcSession;
 use crate::token::Token;
 use once_cell::sync::Lazy;
 use std::collections::HashMap;
@@ -14,7 +16,10 @@ use std::sync::{Mutex, MutexGuard};
 pub enum HandleType {
     Token,
     Error,
-    String,
+    ConfigBuilder,
+    Config,
+    Cancel,
+    VcSession,
 }
 
 /// A Rust type handed to C behind an opaque pointer.
@@ -30,8 +35,20 @@ impl Handle for Error {
     const TYPE: HandleType = HandleType::Error;
 }
 
-impl Handle for Secret {
-    const TYPE: HandleType = HandleType::String;
+impl Handle for ConfigBuilder {
+    const TYPE: HandleType = HandleType::ConfigBuilder;
+}
+
+impl Handle for Config {
+    const TYPE: HandleType = HandleType::Config;
+}
+
+impl Handle for Cancel {
+    const TYPE: HandleType = HandleType::Cancel;
+}
+
+impl Handle for VcSession {
+    const TYPE: HandleType = HandleType::VcSession;
 }
 
 /// Address of each live handle → its type.
@@ -66,6 +83,18 @@ fn invalid_handle() -> Error {
     )
 }
 
+/// The value behind a live handle, or None for NULL (where NULL means "the default").
+///
+/// # Safety
+/// As for [`borrow`].
+pub unsafe fn borrow_optional<'a, T: Handle>(pointer: *const T) -> Result<Option<&'a T>, Error> {
+    if pointer.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { borrow(pointer) }.map(Some)
+}
+
 /// The value behind a live handle.
 ///
 /// # Safety
@@ -80,6 +109,17 @@ pub unsafe fn borrow<'a, T: Handle>(pointer: *const T) -> Result<&'a T, Error> {
     }
     // SAFETY: live handles come from Box::into_raw in `issue` and are not yet released.
     Ok(unsafe { &*pointer })
+}
+
+/// The value behind a live handle, to change it.
+///
+/// # Safety
+/// If `pointer` is live, no other thread may use or free it while the reference is in use (the
+/// C contract for builders: one thread at a time).
+pub unsafe fn borrow_mut<'a, T: Handle>(pointer: *mut T) -> Result<&'a mut T, Error> {
+    // SAFETY: forwarded from the caller; `borrow` checked that the handle is live.
+    unsafe { borrow(pointer) }?;
+    Ok(unsafe { &mut *pointer })
 }
 
 /// Takes a handle back from C; dropping the box frees (and wipes) the value.
@@ -117,29 +157,32 @@ mod tests {
 
     #[test]
     fn handles_are_checked_by_address_and_type() {
-        let secret = issue(Secret::from("s"));
+        let cancel = issue(Cancel::default());
         let error = issue(Error::invalid_argument("e"));
         unsafe {
-            assert_eq!(borrow(secret).unwrap().expose(), "s");
+            assert!(!borrow(cancel).unwrap().is_triggered());
             assert_eq!(
-                borrow(secret as *const Error).unwrap_err().kind(),
+                borrow(cancel as *const Error).unwrap_err().kind(),
                 nt_result::NT_INVALID_HANDLE
             );
             assert_eq!(
-                release(secret as *mut Error).unwrap_err().kind(),
+                release(cancel as *mut Error).unwrap_err().kind(),
                 nt_result::NT_INVALID_HANDLE
             );
             assert_eq!(
-                borrow::<Secret>(std::ptr::null()).unwrap_err().kind(),
+                borrow::<Cancel>(std::ptr::null()).unwrap_err().kind(),
                 nt_result::NT_INVALID_ARGUMENT
             );
-            drop(release(secret).unwrap());
+            assert!(borrow_optional::<Cancel>(std::ptr::null())
+                .unwrap()
+                .is_none());
+            drop(release(cancel).unwrap());
             assert_eq!(
-                release(secret).unwrap_err().kind(),
+                release(cancel).unwrap_err().kind(),
                 nt_result::NT_INVALID_HANDLE
             );
             assert_eq!(
-                borrow(secret).unwrap_err().kind(),
+                borrow_optional(cancel).unwrap_err().kind(),
                 nt_result::NT_INVALID_HANDLE
             );
             drop(release(error).unwrap());

@@ -1,11 +1,13 @@
 //! The only module that talks to the network: one POST with a deadline, bounded retries, a
-//! capped body, and failures sorted into the error kinds of the C ABI.
+//! capped body, cancellation, and failures sorted into the error kinds of the C ABI.
 //!
-//! Calls run on "lanes" (a current-thread runtime with its own client), taken from a
-//! process-wide pool, so connections and TLS sessions are reused across calls and each caller
+//! Calls run on "lanes" of their configuration (`config::Lane`: a current-thread runtime with
+//! its own client), so connections and TLS sessions are reused across calls and each caller
 //! drives its own I/O.
 
+use crate::cancel::Cancel;
 use crate::clock;
+use crate::config::Config;
 use crate::error::{nt_result, Error};
 use crate::error_body;
 use crate::url_check;
@@ -13,15 +15,12 @@ use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
-/// Timeout when neither the call nor the environment gives one.
+/// Timeout when the call gives none.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Environment variable with the default timeout in seconds (> 0, fractions allowed).
-const TIMEOUT_ENV: &str = "NATIVETOKEN_TIMEOUT_SEC";
 /// Largest body read; token answers are a few KiB, anything this big is not one.
 const MAX_BODY_BYTES: usize = 1 << 20;
 /// One attempt plus at most two retries.
@@ -31,7 +30,6 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Wait before the first retry when the server gave no `Retry-After`; doubles per retry. Short:
 /// these are refused or dropped connections, where a quick second try is what helps.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-const USER_AGENT: &str = concat!("NativeToken/", env!("CARGO_PKG_VERSION"));
 
 /// One POST to make.
 pub struct Post<'a> {
@@ -39,6 +37,30 @@ pub struct Post<'a> {
     pub content_type: &'static str,
     /// May hold secrets; it is copied into each attempt's request.
     pub body: &'a [u8],
+}
+
+/// How a call runs: with which configuration, for how long at most, and watching which
+/// cancellation.
+#[derive(Clone, Copy)]
+pub struct CallOptions<'a> {
+    pub config: &'a Config,
+    pub timeout: Duration,
+    pub cancel: Option<&'a Cancel>,
+}
+
+impl<'a> CallOptions<'a> {
+    /// `config` None is the default configuration; `timeout_ms` 0 is 30 s.
+    pub fn new(
+        config: Option<&'a Config>,
+        timeout_ms: u32,
+        cancel: Option<&'a Cancel>,
+    ) -> CallOptions<'a> {
+        CallOptions {
+            config: config.unwrap_or_else(|| Config::default_config()),
+            timeout: timeout_from(timeout_ms),
+            cancel,
+        }
+    }
 }
 
 /// A 2xx answer, read completely.
@@ -52,19 +74,34 @@ pub struct Answer {
     pub trace: String,
 }
 
-/// Sends `request`, retrying as docs/ABI.md allows, all within the call's timeout.
-/// Non-2xx answers come back as `NT_HTTP_STATUS` errors; every error carries the trace.
-pub fn post(request: &Post<'_>, timeout_ms: u32) -> Result<Answer, Error> {
-    let timeout = effective_timeout(timeout_ms);
+/// Sends `request`, retrying as docs/ABI.md allows, all within the call's timeout, until done
+/// or cancelled. Non-2xx answers come back as `NT_HTTP_STATUS` errors; every error carries the
+/// trace.
+pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Error> {
+    let target = url_check::for_display(request.url);
+    if options.cancel.is_some_and(Cancel::is_triggered) {
+        return Err(cancelled_error(&target));
+    }
     let mut trace = Vec::new();
-    let outcome = with_lane(|lane| {
-        lane.runtime.block_on(post_with_retries(
-            &lane.client,
-            request,
-            timeout,
-            &mut trace,
-        ))
+    let outcome = options.config.with_lane(|lane| {
+        lane.runtime.block_on(async {
+            let work = post_with_retries(&lane.client, request, options, &mut trace);
+            match options.cancel {
+                None => Some(work.await),
+                Some(cancel) => tokio::select! {
+                    biased;
+                    _ = cancel.triggered() => None,
+                    result = work => Some(result),
+                },
+            }
+        })
     })?;
+    // Dropping the unfinished request above closed its connection; the lane's other
+    // connections stay pooled for the next call.
+    let outcome = outcome.unwrap_or_else(|| {
+        trace.push(format!("cancelled while waiting for {target}"));
+        Err(cancelled_error(&target))
+    });
     let trace = trace.join("\n");
     match outcome {
         Ok(answer) => Ok(Answer { trace, ..answer }),
@@ -72,91 +109,20 @@ pub fn post(request: &Post<'_>, timeout_ms: u32) -> Result<Answer, Error> {
     }
 }
 
-/// `timeout_ms` if given, else `NATIVETOKEN_TIMEOUT_SEC`, else 30 s.
-fn effective_timeout(timeout_ms: u32) -> Duration {
-    timeout_from(timeout_ms, std::env::var(TIMEOUT_ENV).ok().as_deref())
-}
-
-/// `timeout_ms` if not 0, else `env_seconds` if it is a positive number, else the default.
-fn timeout_from(timeout_ms: u32, env_seconds: Option<&str>) -> Duration {
+/// `timeout_ms` if not 0, else the default.
+fn timeout_from(timeout_ms: u32) -> Duration {
     if timeout_ms > 0 {
-        return Duration::from_millis(timeout_ms.into());
+        Duration::from_millis(timeout_ms.into())
+    } else {
+        DEFAULT_TIMEOUT
     }
-    env_seconds
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-        // Same ceiling as timeout_ms, so the deadline can never overflow.
-        .map(|seconds| Duration::from_secs_f64(seconds.min(f64::from(u32::MAX) / 1000.0)))
-        .unwrap_or(DEFAULT_TIMEOUT)
 }
 
-/// A current-thread runtime and a client whose connections live on it. The calling thread
-/// drives the request's I/O itself inside `block_on`, so a call hands nothing to another thread
-/// (with one shared multi-thread runtime every call paid about four context switches, which was
-/// most of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
-/// connections (and TLS sessions) wait in it for the next call that takes the lane.
-struct Lane {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
-}
-
-/// Lanes not in use. As many exist as calls have ever run at once (in practice one per
-/// PowerShell runspace calling in parallel); the most recently used is taken first, since its
-/// connections are the likeliest to still be open.
-static IDLE_LANES: Mutex<Vec<Lane>> = Mutex::new(Vec::new());
-
-/// Runs `call` on an idle lane, or on a new one when all are busy, and puts the lane back.
-fn with_lane<R>(call: impl FnOnce(&Lane) -> R) -> Result<R, Error> {
-    let idle = IDLE_LANES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop();
-    let lane = match idle {
-        Some(lane) => lane,
-        None => Lane::new()?,
-    };
-    let result = call(&lane);
-    IDLE_LANES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(lane);
-    Ok(result)
-}
-
-impl Lane {
-    /// Reads `SSL_CERT_FILE`/`SSL_CERT_DIR` and the proxy variables as they are now: set them
-    /// before the first call. Certificate checks stay on; redirects are not followed, because
-    /// following one would re-send credentials to a place the caller never named.
-    fn new() -> Result<Lane, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| {
-                Error::new(
-                    nt_result::NT_CONNECT_FAILED,
-                    format!("could not start the network runtime: {error}"),
-                )
-            })?;
-        let client = {
-            let _in_runtime = runtime.enter();
-            reqwest::Client::builder()
-                .use_native_tls()
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(USER_AGENT)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .build()
-                .map_err(|error| {
-                    Error::new(
-                        nt_result::NT_TLS_FAILED,
-                        format!(
-                            "could not set up the HTTPS client (TLS library): {}",
-                            most_specific_cause(&error)
-                        ),
-                    )
-                })?
-        };
-        Ok(Lane { runtime, client })
-    }
+fn cancelled_error(target: &str) -> Error {
+    Error::new(
+        nt_result::NT_CANCELLED,
+        format!("the call to {target} was cancelled"),
+    )
 }
 
 /// What one attempt got back from the server.
@@ -179,14 +145,23 @@ struct SendFailure {
 async fn post_with_retries(
     client: &reqwest::Client,
     request: &Post<'_>,
-    timeout: Duration,
+    options: &CallOptions<'_>,
     trace: &mut Vec<String>,
 ) -> Result<Answer, Error> {
-    let target = url_check::for_display(request.url);
+    let proxy = options.config.proxy_shown();
+    let target = match proxy {
+        Some(proxy) => format!(
+            "{} through the proxy {proxy}",
+            url_check::for_display(request.url)
+        ),
+        None => url_check::for_display(request.url),
+    };
+    let timeout = options.timeout;
     let deadline = Instant::now() + timeout;
     for attempt in 1..=MAX_ATTEMPTS {
         let attempt_started = Instant::now();
-        let Ok(outcome) = tokio::time::timeout_at(deadline, send_once(client, request)).await
+        let Ok(outcome) =
+            tokio::time::timeout_at(deadline, send_once(client, request, proxy)).await
         else {
             trace.push(format!(
                 "attempt {attempt}: POST {target} -> no complete answer before the timeout"
@@ -271,14 +246,19 @@ fn timeout_error(target: &str, timeout: Duration) -> Error {
         nt_result::NT_TIMEOUT,
         format!(
             "no complete answer from {target} within {} (the timeout covers the whole call, \
-             retries included; set timeout_ms or {TIMEOUT_ENV} to change it)",
+             retries included; set timeout_ms (NATIVETOKEN_TIMEOUT_SEC in PowerShell) to \
+             change it)",
             seconds_text(timeout)
         ),
     )
 }
 
 /// One request and its whole (capped) body.
-async fn send_once(client: &reqwest::Client, request: &Post<'_>) -> Result<Reply, SendFailure> {
+async fn send_once(
+    client: &reqwest::Client,
+    request: &Post<'_>,
+    proxy: Option<&str>,
+) -> Result<Reply, SendFailure> {
     let mut response = client
         .post(request.url.clone())
         .header(CONTENT_TYPE, request.content_type)
@@ -287,7 +267,7 @@ async fn send_once(client: &reqwest::Client, request: &Post<'_>) -> Result<Reply
         .send()
         .await
         .map_err(|error| SendFailure {
-            error: classify(&error, request.url),
+            error: classify(&error, request.url, proxy),
             before_answer: true,
         })?;
     let received_at_unix_ms = clock::now_unix_ms();
@@ -297,7 +277,7 @@ async fn send_once(client: &reqwest::Client, request: &Post<'_>) -> Result<Reply
         read_capped_body(&mut response)
             .await
             .map_err(|error| SendFailure {
-                error: classify(&error, request.url),
+                error: classify(&error, request.url, proxy),
                 before_answer: false,
             })?;
     Ok(Reply {
@@ -420,8 +400,9 @@ fn seconds_text(duration: Duration) -> String {
 
 /// Sorts a transport failure into an error kind, by its causes: the I/O error kind when there
 /// is one, else what hyper and the TLS library say. reqwest's own text is left out of both the
-/// checks and the message, because it holds the whole URL, query included.
-fn classify(error: &reqwest::Error, url: &Url) -> Error {
+/// checks and the message, because it holds the whole URL, query included. With a proxy, every
+/// connection is the proxy's: failures to reach it, or a tunnel it refused, name it.
+fn classify(error: &reqwest::Error, url: &Url, proxy: Option<&str>) -> Error {
     let target = url_check::for_display(url);
     let host = url.host_str().unwrap_or_default();
     let detail = most_specific_cause(error);
@@ -433,35 +414,49 @@ fn classify(error: &reqwest::Error, url: &Url) -> Error {
             needles.iter().any(|needle| text.contains(needle))
         })
     };
+    // " through the proxy http://host:port", or nothing.
+    let via = proxy.map_or_else(String::new, |proxy| format!(" through the proxy {proxy}"));
     use std::io::ErrorKind;
-    let (kind, message) = match io_kind {
-        Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable) => {
+    let (kind, message) = match (io_kind, proxy) {
+        (Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable), Some(proxy)) => (
+            nt_result::NT_CONNECT_FAILED,
+            format!("could not connect to the proxy {proxy} (for {target}): {detail}"),
+        ),
+        (_, Some(proxy)) if mentions(&["tunnel", "proxy authentication"]) => (
+            nt_result::NT_CONNECT_FAILED,
+            format!("the proxy {proxy} did not open a tunnel to {target}: {detail}"),
+        ),
+        (_, Some(proxy)) if mentions(&["dns error", "failed to lookup address"]) => (
+            nt_result::NT_DNS_FAILED,
+            format!("the host name of the proxy {proxy} did not resolve: {detail}"),
+        ),
+        (Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable), None) => {
             (nt_result::NT_CONNECT_FAILED, format!("could not connect to {target}: {detail}"))
         }
-        Some(ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof) => (
+        (Some(ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof), _) => (
             nt_result::NT_CONNECTION_RESET,
-            format!("the connection to {target} was reset before a complete answer: {detail}"),
+            format!("the connection to {target}{via} was reset before a complete answer: {detail}"),
         ),
         _ if mentions(&["dns error", "failed to lookup address"]) => (
             nt_result::NT_DNS_FAILED,
             format!("the host name {host} did not resolve: {detail}"),
         ),
-        _ if error.is_timeout() => (nt_result::NT_TIMEOUT, format!("no answer from {target} in time: {detail}")),
+        _ if error.is_timeout() => (nt_result::NT_TIMEOUT, format!("no answer from {target}{via} in time: {detail}")),
         _ if mentions(&["certificate", "ssl", "tls", "handshake"]) => (
             nt_result::NT_TLS_FAILED,
             format!(
-                "TLS with {target} failed ({detail}). This is a certificate/TLS problem: if the server's \
+                "TLS with {target}{via} failed ({detail}). This is a certificate/TLS problem: if the server's \
                  certificate comes from a private CA, trust that CA with SSL_CERT_FILE=/path/ca.pem"
             ),
         ),
         _ if mentions(&["connection closed", "incomplete message", "unexpected eof"]) => (
             nt_result::NT_CONNECTION_RESET,
-            format!("the connection to {target} was closed before a complete answer: {detail}"),
+            format!("the connection to {target}{via} was closed before a complete answer: {detail}"),
         ),
-        _ if error.is_connect() => (nt_result::NT_CONNECT_FAILED, format!("could not connect to {target}: {detail}")),
+        _ if error.is_connect() => (nt_result::NT_CONNECT_FAILED, format!("could not connect to {target}{via}: {detail}")),
         _ => (
             nt_result::NT_CONNECTION_RESET,
-            format!("the exchange with {target} broke off: {detail}"),
+            format!("the exchange with {target}{via} broke off: {detail}"),
         ),
     };
     Error::new(kind, message)
@@ -477,7 +472,7 @@ fn causes<'a>(
 /// The most specific description among the causes: the innermost, or an outer one that only
 /// adds to its text (native-tls appends the certificate verdict to OpenSSL's message, as in
 /// "...certificate verify failed... (self-signed certificate)").
-fn most_specific_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn most_specific_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let texts: Vec<String> = causes(error).map(|cause| cause.to_string()).collect();
     let mut specific = texts
         .last()
@@ -497,21 +492,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timeout_prefers_the_call_then_the_environment() {
-        assert_eq!(timeout_from(1500, Some("7")), Duration::from_millis(1500));
-        assert_eq!(timeout_from(0, Some(" 2.5 ")), Duration::from_millis(2500));
-        for unusable in ["0", "-1", "soon", "NaN", "inf", ""] {
-            assert_eq!(
-                timeout_from(0, Some(unusable)),
-                DEFAULT_TIMEOUT,
-                "{unusable}"
-            );
-        }
-        assert_eq!(
-            timeout_from(0, Some("1e300")),
-            Duration::from_millis(u32::MAX.into())
-        );
-        assert_eq!(timeout_from(0, None), DEFAULT_TIMEOUT);
+    fn zero_timeout_is_the_default() {
+        assert_eq!(timeout_from(1500), Duration::from_millis(1500));
+        assert_eq!(timeout_from(0), DEFAULT_TIMEOUT);
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //!
 //! The C functions live in `ffi` and are re-exported here. Behind them: pure checks and parsing
 //! (`jwt`, `url_check`, `error_body`, `token`), the one module that does network I/O (`http`),
-//! the two services' requests (`tlspc`, `armor`), the process-wide `session` store, and the
-//! registry of live `handles`.
+//! the two services' requests (`tlspc`, `armor`), the handles a caller owns (`config`,
+//! `cancel`, `session`, `token`, `error`), and the registry of live `handles`.
 
 mod armor;
+mod cancel;
 mod clock;
+mod config;
 mod error;
 mod error_body;
 mod ffi;
@@ -20,12 +22,14 @@ mod tlspc;
 mod token;
 mod url_check;
 
+pub use cancel::Cancel;
+pub use config::{Config, ConfigBuilder};
 pub use error::{nt_result, Error};
 pub use ffi::*;
-pub use secret::Secret;
+pub use session::VcSession;
 pub use token::Token;
 
-/// Number of handles (tokens, errors, strings) issued and not yet freed, process-wide.
+/// Number of handles (of every type) issued and not yet freed, process-wide.
 /// For leak tests only; not part of the C ABI.
 #[doc(hidden)]
 pub fn live_handle_count() -> usize {

@@ -4,10 +4,8 @@
 use std::fmt;
 use zeroize::Zeroize;
 
-/// An owned string handed out by the session store (opaque). Read with `nt_string_get`, freed
-/// once with `nt_string_free`, which wipes its bytes.
+/// Secret text, zeroed on drop, shown as `[redacted]` by `Debug`.
 //
-// In Rust: secret text, zeroed on drop, shown as `[redacted]` by `Debug`.
 // No PartialEq: comparing secrets byte by byte would leak timing; nothing here needs it.
 #[derive(Clone, Default)]
 pub struct Secret(String);

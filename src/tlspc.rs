@@ -3,7 +3,7 @@
 
 use crate::clock;
 use crate::error::Error;
-use crate::http::{self, Post};
+use crate::http::{self, CallOptions, Post};
 use crate::jwt;
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
@@ -14,19 +14,11 @@ const ENDPOINT_FORM: &str = "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-gui
 
 /// Posts `jwt` to `endpoint` and returns the checked token. Refuses a malformed or expired JWT
 /// before anything is sent. No error mentions the JWT, even if the server echoes it.
-pub fn fetch_token(endpoint: &str, jwt: &str, timeout_ms: u32) -> Result<Token, Error> {
-    request_token(endpoint, jwt, timeout_ms).map_err(|error| error.redact(&[jwt]))
+pub fn fetch_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result<Token, Error> {
+    request_token(endpoint, jwt, options).map_err(|error| error.redact(&[jwt]))
 }
 
-/// Checks `endpoint` and `jwt` as `fetch_token` does, without a request (for storing them).
-pub fn check_inputs(endpoint: &str, jwt: &str) -> Result<(), Error> {
-    url_check::checked_url(endpoint, ENDPOINT_FORM)?;
-    jwt::parse_expiry(jwt)
-        .map(drop)
-        .map_err(|error| error.redact(&[jwt]))
-}
-
-fn request_token(endpoint: &str, jwt: &str, timeout_ms: u32) -> Result<Token, Error> {
+fn request_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result<Token, Error> {
     let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
     jwt::ensure_unexpired(jwt::parse_expiry(jwt)?, clock::now_unix_ms())?;
     let body = zeroize::Zeroizing::new(form_body(jwt));
@@ -35,7 +27,7 @@ fn request_token(endpoint: &str, jwt: &str, timeout_ms: u32) -> Result<Token, Er
         content_type: "application/x-www-form-urlencoded",
         body: body.as_bytes(),
     };
-    let answer = http::post(&post, timeout_ms)?;
+    let answer = http::post(&post, options)?;
     let request = Request {
         endpoint: endpoint.to_owned(),
         jwt: Secret::from(jwt),
@@ -84,21 +76,21 @@ mod tests {
         );
         // Unroutable endpoint: reaching the network would be a different error.
         let endpoint = "https://192.0.2.1/token";
+        let options = CallOptions::new(None, 1, None);
         assert_eq!(
-            fetch_token("nope", &expired, 1).unwrap_err().kind(),
+            fetch_token("nope", &expired, &options).unwrap_err().kind(),
             nt_result::NT_INVALID_URL
         );
         assert_eq!(
-            fetch_token(endpoint, "x.y", 1).unwrap_err().kind(),
+            fetch_token(endpoint, "x.y", &options).unwrap_err().kind(),
             nt_result::NT_MALFORMED_JWT
         );
-        let error = fetch_token(endpoint, &expired, 1).unwrap_err();
+        let error = fetch_token(endpoint, &expired, &options).unwrap_err();
         assert_eq!(error.kind(), nt_result::NT_EXPIRED_JWT);
         assert!(
             error.message().contains("1970-01-01T00:16:40Z"),
             "{}",
             error.message()
         );
-        assert_eq!(check_inputs(endpoint, &expired), Ok(()));
     }
 }

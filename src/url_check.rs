@@ -44,10 +44,15 @@ fn is_loopback(host: &Host<&str>) -> bool {
 /// `url` for messages and traces: scheme, host, port and path only. User info and query are
 /// left out because either may carry credentials.
 pub fn for_display(url: &Url) -> String {
+    format!("{}{}", origin_for_display(url), url.path())
+}
+
+/// `scheme://host[:port]` of `url`, without user info (a proxy's URL often carries a password).
+pub fn origin_for_display(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
-        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
-        None => format!("{}://{host}{}", url.scheme(), url.path()),
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
     }
 }
 
@@ -107,6 +112,9 @@ mod tests {
     fn display_leaves_out_credentials_and_query() {
         let url = Url::parse("https://user:pw@host:8443/a/b?fault=x#f").unwrap();
         assert_eq!(for_display(&url), "https://host:8443/a/b");
+        assert_eq!(origin_for_display(&url), "https://host:8443");
+        let proxy = Url::parse("http://u:p@[::1]:3128").unwrap();
+        assert_eq!(origin_for_display(&proxy), "http://[::1]:3128");
     }
 
     proptest! {

@@ -27,7 +27,7 @@ fn version_and_result_names() {
             .unwrap()
             .to_owned()
     };
-    let names: Vec<String> = (0..16).map(name).collect();
+    let names: Vec<String> = (0..17).map(name).collect();
     assert_eq!(
         names,
         [
@@ -46,10 +46,11 @@ fn version_and_result_names() {
             "TlsFailed",
             "InvalidResponse",
             "NoSession",
-            "Panic"
+            "Panic",
+            "Cancelled"
         ]
     );
-    assert_eq!(name(16), "Unknown");
+    assert_eq!(name(17), "Unknown");
     assert_eq!(name(u32::MAX), "Unknown");
 }
 
@@ -57,7 +58,8 @@ fn version_and_result_names() {
 fn no_last_error_until_a_call_fails() {
     // Each test runs on its own thread, with its own last error.
     assert!(nt_error_take_last().is_null());
-    assert_eq!(nt_session_clear(), nt_result::NT_OK);
+    let cancel = TestCancel::new();
+    cancel.trigger();
     assert!(
         nt_error_take_last().is_null(),
         "success does not set an error"
@@ -71,19 +73,47 @@ fn null_pointers_are_invalid_arguments() {
     let (jwt_ptr, jwt_len) = arg(&jwt);
     let mut token = NonNull::<Token>::dangling().as_ptr();
     let untouched = token;
+    let null = ptr::null();
     unsafe {
         let message = failure_message(
-            nt_vc_token_fetch(ptr::null(), 0, jwt_ptr, jwt_len, 0, &mut token),
+            nt_vc_token_fetch(
+                null,
+                ptr::null(),
+                0,
+                jwt_ptr,
+                jwt_len,
+                0,
+                null.cast(),
+                &mut token,
+            ),
             nt_result::NT_INVALID_ARGUMENT,
         );
         assert_eq!(message, "endpoint is NULL");
         let message = failure_message(
-            nt_vc_token_fetch(endpoint, endpoint_len, ptr::null(), 5, 0, &mut token),
+            nt_vc_token_fetch(
+                null,
+                endpoint,
+                endpoint_len,
+                ptr::null(),
+                5,
+                0,
+                null.cast(),
+                &mut token,
+            ),
             nt_result::NT_INVALID_ARGUMENT,
         );
         assert_eq!(message, "jwt is NULL");
         let message = failure_message(
-            nt_vc_token_fetch(endpoint, endpoint_len, jwt_ptr, jwt_len, 0, ptr::null_mut()),
+            nt_vc_token_fetch(
+                null,
+                endpoint,
+                endpoint_len,
+                jwt_ptr,
+                jwt_len,
+                0,
+                null.cast(),
+                ptr::null_mut(),
+            ),
             nt_result::NT_INVALID_ARGUMENT,
         );
         assert_eq!(message, "out_token is NULL");
@@ -91,18 +121,52 @@ fn null_pointers_are_invalid_arguments() {
 
         // Each failure replaces the last error, so each is checked at once.
         let invalid = |result| failure_message(result, nt_result::NT_INVALID_ARGUMENT);
-        invalid(nt_token_free(ptr::null_mut()));
-        invalid(nt_error_free(ptr::null_mut()));
-        invalid(nt_string_free(ptr::null_mut()));
         invalid(nt_token_access_token(ptr::null(), &mut ptr::null(), &mut 0));
         invalid(nt_token_expires_in(ptr::null(), &mut 0));
         invalid(nt_error_kind(ptr::null(), &mut 0));
-        invalid(nt_string_get(ptr::null(), &mut ptr::null(), &mut 0));
-        invalid(nt_vc_session_token(ptr::null_mut()));
-        invalid(nt_vc_session_endpoint(ptr::null_mut()));
-        invalid(nt_vc_session_expires_at_unix_ms(ptr::null_mut()));
-        invalid(nt_armor_session_reissue(0, ptr::null_mut()));
-        invalid(nt_vc_session_set(ptr::null(), 0, jwt_ptr, jwt_len));
+        invalid(nt_cancel_trigger(ptr::null()));
+        invalid(nt_cancel_new(ptr::null_mut()));
+        invalid(nt_vc_session_new(ptr::null_mut()));
+        invalid(nt_config_builder_new(ptr::null_mut()));
+        invalid(nt_config_builder_set_proxy(
+            ptr::null_mut(),
+            endpoint,
+            endpoint_len,
+        ));
+        invalid(nt_config_builder_add_ca_file(
+            ptr::null_mut(),
+            endpoint,
+            endpoint_len,
+        ));
+        invalid(nt_config_builder_build(ptr::null_mut(), &mut ptr::null()));
+        invalid(nt_vc_session_refresh(
+            ptr::null(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            &mut token,
+        ));
+        invalid(nt_vc_session_begin(
+            ptr::null_mut(),
+            ptr::null(),
+            endpoint,
+            endpoint_len,
+            jwt_ptr,
+            jwt_len,
+            0,
+            ptr::null(),
+            &mut token,
+        ));
+        assert_eq!(token, untouched);
+
+        // Freeing NULL is a no-op, as free(NULL) is: no error is recorded.
+        nt_token_free(ptr::null_mut());
+        nt_error_free(ptr::null_mut());
+        nt_cancel_free(ptr::null_mut());
+        nt_config_free(ptr::null());
+        nt_config_builder_free(ptr::null_mut());
+        nt_vc_session_free(ptr::null_mut());
+        assert!(nt_error_take_last().is_null());
     }
 }
 
@@ -137,7 +201,7 @@ fn out_pointers_of_getters_are_checked() {
             nt_error_http_status(error, ptr::null_mut()),
             nt_result::NT_INVALID_ARGUMENT,
         );
-        assert_eq!(nt_error_free(error), nt_result::NT_OK);
+        nt_error_free(error);
     }
 }
 
@@ -147,11 +211,13 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     let fetch = |endpoint: &[u8], jwt: &[u8]| unsafe {
         let mut token = ptr::null_mut();
         nt_vc_token_fetch(
+            ptr::null(),
             endpoint.as_ptr(),
             endpoint.len(),
             jwt.as_ptr(),
             jwt.len(),
             0,
+            ptr::null(),
             &mut token,
         )
     };
@@ -189,11 +255,13 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     let result = unsafe {
         let mut token = ptr::null_mut();
         nt_vc_token_fetch(
+            ptr::null(),
             padded.as_ptr(),
             ENDPOINT.len(),
             b"a.b".as_ptr(),
             3,
             0,
+            ptr::null(),
             &mut token,
         )
     };
@@ -202,7 +270,18 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
 
 /// Makes a call fail and returns its error handle.
 fn provoke_error() -> *mut Error {
-    let result = unsafe { nt_vc_token_fetch(ptr::null(), 0, ptr::null(), 0, 0, ptr::null_mut()) };
+    let result = unsafe {
+        nt_vc_token_fetch(
+            ptr::null(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+            0,
+            ptr::null(),
+            ptr::null_mut(),
+        )
+    };
     assert_eq!(result, nt_result::NT_INVALID_ARGUMENT);
     let error = nt_error_take_last();
     assert!(!error.is_null());
@@ -210,20 +289,53 @@ fn provoke_error() -> *mut Error {
 }
 
 #[test]
-fn freed_foreign_and_unknown_handles_are_invalid() {
+fn freed_foreign_and_unknown_handles_are_refused_or_ignored() {
     let error = provoke_error();
     unsafe {
-        assert_eq!(nt_error_free(error), nt_result::NT_OK);
-        failure_message(nt_error_free(error), nt_result::NT_INVALID_HANDLE);
+        nt_error_free(error);
+        // A second free is ignored; using the freed handle is refused.
+        nt_error_free(error);
+        assert!(nt_error_take_last().is_null());
         failure_message(nt_error_kind(error, &mut 0), nt_result::NT_INVALID_HANDLE);
 
-        // A live error handle is not a token or a string.
+        // A live error handle is not a token, a configuration, a cancellation or a session:
+        // refused before any request.
         let error = provoke_error();
-        failure_message(nt_token_free(error.cast()), nt_result::NT_INVALID_HANDLE);
+        nt_token_free(error.cast());
         failure_message(
-            nt_string_get(error.cast(), &mut ptr::null(), &mut 0),
+            nt_token_expires_in(error.cast(), &mut 0),
             nt_result::NT_INVALID_HANDLE,
         );
+        let jwt = fresh_jwt();
+        let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(ENDPOINT), arg(&jwt));
+        let mut token = ptr::null_mut();
+        for (config, cancel) in [
+            (error as *const Config, ptr::null()),
+            (ptr::null(), error as *const Cancel),
+        ] {
+            failure_message(
+                nt_vc_token_fetch(
+                    config,
+                    endpoint,
+                    endpoint_len,
+                    jwt,
+                    jwt_len,
+                    0,
+                    cancel,
+                    &mut token,
+                ),
+                nt_result::NT_INVALID_HANDLE,
+            );
+        }
+        failure_message(
+            nt_vc_session_refresh(error.cast(), ptr::null(), 0, ptr::null(), &mut token),
+            nt_result::NT_INVALID_HANDLE,
+        );
+        failure_message(
+            nt_cancel_trigger(error.cast()),
+            nt_result::NT_INVALID_HANDLE,
+        );
+        assert!(token.is_null());
         let mut kind = 0;
         assert_eq!(
             nt_error_kind(error, &mut kind),
@@ -231,12 +343,12 @@ fn freed_foreign_and_unknown_handles_are_invalid() {
             "still live after the misuse"
         );
         assert_eq!(kind, nt_result::NT_INVALID_ARGUMENT as u32);
-        assert_eq!(nt_error_free(error), nt_result::NT_OK);
+        nt_error_free(error);
 
         // An address never handed out.
         let mut not_a_handle = 0u64;
         let fake: *mut Token = (&mut not_a_handle as *mut u64).cast();
-        failure_message(nt_token_free(fake), nt_result::NT_INVALID_HANDLE);
+        nt_token_free(fake);
         failure_message(
             nt_token_expires_in(fake, &mut 0),
             nt_result::NT_INVALID_HANDLE,
@@ -250,11 +362,13 @@ fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
     let mut token = ptr::null_mut();
     let result = unsafe {
         nt_vc_token_fetch(
+            ptr::null(),
             endpoint.as_ptr(),
             endpoint.len(),
             jwt.as_ptr(),
             jwt.len(),
             0,
+            ptr::null(),
             &mut token,
         )
     };
@@ -263,32 +377,84 @@ fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
 }
 
 #[test]
-fn double_free_of_a_token_and_a_string() {
+fn double_frees_are_ignored_and_freed_handles_refused() {
     let emulator = Emulator::start();
     let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
     let token = fetch_raw(&endpoint, &jwt);
-    let mut text = ptr::null_mut();
     unsafe {
-        assert_eq!(nt_token_free(token), nt_result::NT_OK);
-        failure_message(nt_token_free(token), nt_result::NT_INVALID_HANDLE);
+        nt_token_free(token);
+        nt_token_free(token);
         failure_message(
             nt_token_access_token(token, &mut ptr::null(), &mut 0),
             nt_result::NT_INVALID_HANDLE,
         );
 
-        // Only this test uses the session store in this binary.
-        assert_eq!(
-            nt_vc_session_set(endpoint.as_ptr(), endpoint.len(), jwt.as_ptr(), jwt.len()),
-            nt_result::NT_OK
-        );
-        assert_eq!(nt_vc_session_jwt(&mut text), nt_result::NT_OK);
-        assert_eq!(nt_string_free(text), nt_result::NT_OK);
-        failure_message(nt_string_free(text), nt_result::NT_INVALID_HANDLE);
+        let mut session = ptr::null_mut();
+        assert_eq!(nt_vc_session_new(&mut session), nt_result::NT_OK);
+        nt_vc_session_free(session);
+        nt_vc_session_free(session);
+        let mut token = ptr::null_mut();
         failure_message(
-            nt_string_get(text, &mut ptr::null(), &mut 0),
+            nt_vc_session_refresh(session, ptr::null(), 0, ptr::null(), &mut token),
             nt_result::NT_INVALID_HANDLE,
         );
-        assert_eq!(nt_session_clear(), nt_result::NT_OK);
+
+        let mut cancel = ptr::null_mut();
+        assert_eq!(nt_cancel_new(&mut cancel), nt_result::NT_OK);
+        nt_cancel_free(cancel);
+        nt_cancel_free(cancel);
+        failure_message(nt_cancel_trigger(cancel), nt_result::NT_INVALID_HANDLE);
+    }
+}
+
+#[test]
+fn building_a_configuration_takes_the_builder_in_every_case() {
+    unsafe {
+        let mut builder = ptr::null_mut();
+        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
+        let mut config = ptr::null();
+        assert_eq!(
+            nt_config_builder_build(builder, &mut config),
+            nt_result::NT_OK
+        );
+        assert!(!config.is_null());
+        // The builder is gone: using it again is refused, freeing it ignored.
+        let (proxy, proxy_len) = arg("http://127.0.0.1:3128");
+        failure_message(
+            nt_config_builder_set_proxy(builder, proxy, proxy_len),
+            nt_result::NT_INVALID_HANDLE,
+        );
+        nt_config_builder_free(builder);
+        nt_config_free(config);
+        nt_config_free(config);
+
+        // Also when the out-pointer is NULL.
+        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
+        failure_message(
+            nt_config_builder_build(builder, ptr::null_mut()),
+            nt_result::NT_INVALID_ARGUMENT,
+        );
+        failure_message(
+            nt_config_builder_build(builder, &mut config),
+            nt_result::NT_INVALID_HANDLE,
+        );
+
+        // A refused setting leaves the builder usable; one that is not built is freed.
+        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
+        let (bad, bad_len) = arg("proxy.example:3128");
+        let message = failure_message(
+            nt_config_builder_set_proxy(builder, bad, bad_len),
+            nt_result::NT_INVALID_ARGUMENT,
+        );
+        assert!(
+            message.contains("expected the form http://host:port"),
+            "{message}"
+        );
+        assert_eq!(
+            nt_config_builder_set_proxy(builder, proxy, proxy_len),
+            nt_result::NT_OK
+        );
+        nt_config_builder_free(builder);
     }
 }
 
@@ -306,7 +472,7 @@ fn empty_fields_point_at_readable_memory() {
         assert_eq!(len, 0);
         assert!(!text.is_null());
         let _readable = *text;
-        assert_eq!(nt_token_free(token), nt_result::NT_OK);
+        nt_token_free(token);
     }
 }
 
@@ -322,7 +488,7 @@ fn panics_are_caught_at_the_boundary() {
         failure.message
     );
     // The library keeps working, on this thread and on others at once.
-    assert_eq!(nt_session_clear(), nt_result::NT_OK);
+    drop(TestSession::new());
     let threads: Vec<_> = (0..8)
         .map(|_| {
             std::thread::spawn(|| {

@@ -27,11 +27,13 @@ fn fetch_bytes(endpoint: &[u8], jwt: &[u8]) -> nt_result {
     let mut token = untouched;
     let result = unsafe {
         nt_vc_token_fetch(
+            std::ptr::null(),
             endpoint.as_ptr(),
             endpoint.len(),
             jwt.as_ptr(),
             jwt.len(),
             200,
+            std::ptr::null(),
             &mut token,
         )
     };

@@ -1,6 +1,6 @@
 //! Exports for reading a failed call's error (`nt_error`).
 
-use super::{guard, take_last_error, write_text, Out};
+use super::{free_handle, guard, take_last_error, write_text, Out};
 use crate::error::{nt_result, Error};
 use crate::handles;
 use std::panic::catch_unwind;
@@ -83,14 +83,13 @@ pub unsafe extern "C" fn nt_error_trace(
     unsafe { error_text(e, out_ptr, out_len, Error::trace) }
 }
 
-/// Frees an error handle. Freeing twice, or a handle never issued, is `NT_INVALID_HANDLE`
-/// (as long as the address was not handed out again in between); NULL is `NT_INVALID_ARGUMENT`.
+/// Frees an error handle. NULL, or a handle freed already or never issued, is ignored.
 ///
 /// # Safety
 /// No other thread may be using the handle.
 #[no_mangle]
-pub unsafe extern "C" fn nt_error_free(e: *mut Error) -> nt_result {
-    guard(|| unsafe { handles::release(e) }.map(drop))
+pub unsafe extern "C" fn nt_error_free(e: *mut Error) {
+    free_handle(e);
 }
 
 /// Writes one text field of an error.

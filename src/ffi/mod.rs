@@ -2,20 +2,27 @@
 //! The work itself is done by the modules of the crate root; nothing here talks to the network
 //! or holds state beyond the calling thread's last error.
 
+mod cancel;
+mod config;
 mod error;
 mod session;
 mod token;
 
+pub use cancel::*;
+pub use config::*;
 pub use error::*;
 pub use session::*;
 pub use token::*;
 
+use crate::cancel::Cancel;
+use crate::config::Config;
 use crate::error::{nt_result, Error};
 use crate::handles::{self, Handle};
+use crate::http::CallOptions;
 use std::any::Any;
 use std::cell::RefCell;
 use std::os::raw::c_char;
-use std::panic::{catch_unwind, RefUnwindSafe, UnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 /// Longest string argument accepted, in bytes.
@@ -29,8 +36,14 @@ thread_local! {
 /// Runs one export's body: a panic becomes `NT_PANIC`, and any failure becomes this thread's
 /// last error. The body writes its out-pointers as its last step, so they are written only when
 /// it returns `Ok`.
-fn guard(body: impl FnOnce() -> Result<(), Error> + UnwindSafe) -> nt_result {
-    match catch_unwind(body).unwrap_or_else(|payload| Err(panic_error(payload.as_ref()))) {
+///
+/// Unwind safety is asserted: no state the library keeps can be left half-updated by a panic
+/// (sessions and registries replace whole values under locks that tolerate poisoning, and a
+/// lane a panicking call held is dropped, not reused).
+fn guard(body: impl FnOnce() -> Result<(), Error>) -> nt_result {
+    match catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(panic_error(payload.as_ref())))
+    {
         Ok(()) => nt_result::NT_OK,
         Err(error) => {
             let kind = error.kind();
@@ -38,6 +51,19 @@ fn guard(body: impl FnOnce() -> Result<(), Error> + UnwindSafe) -> nt_result {
             kind
         }
     }
+}
+
+/// Runs a `*_free`: NULL is accepted and a handle that is not live is ignored, as `free()`
+/// ignores NULL; a panic (there is none to expect: the drop only wipes and frees) is swallowed,
+/// since the function returns nothing.
+fn free_handle<T: Handle>(pointer: *mut T) {
+    if pointer.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the C contract: no other thread is using the handle while it is freed.
+        drop(unsafe { handles::release(pointer) });
+    }));
 }
 
 /// Only a literal panic message is passed on: a formatted one could, in principle, hold data
@@ -130,16 +156,36 @@ unsafe fn armor_code_args<'a>(
     }
 }
 
+/// The configuration, timeout and cancellation every network call takes. NULL configuration
+/// and cancellation mean the default configuration and no cancellation.
+///
+/// # Safety
+/// Each pointer must be NULL or a handle that stays live during the call.
+unsafe fn call_options<'a>(
+    config: *const Config,
+    timeout_ms: u32,
+    cancel: *const Cancel,
+) -> Result<CallOptions<'a>, Error> {
+    // SAFETY: forwarded from the caller.
+    let (config, cancel) = unsafe {
+        (
+            handles::borrow_optional(config)?,
+            handles::borrow_optional(cancel)?,
+        )
+    };
+    Ok(CallOptions::new(config, timeout_ms, cancel))
+}
+
 /// Runs `call` inside the panic boundary and hands its result out through `out` as a new
 /// handle the caller owns. The out-pointer is checked before the call (no request is made for
 /// a caller that could not receive the result) and written only when the call succeeded.
 ///
 /// # Safety
 /// `out` must be NULL or valid for a write.
-unsafe fn handle_out<T: Handle + RefUnwindSafe>(
+unsafe fn handle_out<T: Handle>(
     name: &str,
     out: *mut *mut T,
-    call: impl FnOnce() -> Result<T, Error> + UnwindSafe,
+    call: impl FnOnce() -> Result<T, Error>,
 ) -> nt_result {
     guard(|| {
         let out = Out::new(name, out)?;

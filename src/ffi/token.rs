@@ -1,7 +1,12 @@
 //! Exports for the stateless token calls and for reading a token (`nt_token`).
 
-use super::{armor_code_args, guard, handle_out, text_arg, vc_args, write_text, Out};
+use super::{
+    armor_code_args, call_options, free_handle, guard, handle_out, text_arg, vc_args, write_text,
+    Out,
+};
 use crate::armor;
+use crate::cancel::Cancel;
+use crate::config::Config;
 use crate::error::nt_result;
 use crate::handles;
 use crate::tlspc;
@@ -10,29 +15,35 @@ use crate::token::Token;
 /// Requests a TLS Protect Cloud access token: POSTs the JWT as an OAuth client assertion to
 /// `endpoint` (e.g. `https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token`).
 ///
+/// `config` (NULL: direct connections, the system's trusted CAs) says how to connect.
 /// `endpoint` and `jwt` are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. The endpoint
 /// must be https (http only to loopback). A malformed or expired JWT is refused before any
-/// request. `timeout_ms` bounds the whole call, retries included; 0 means
-/// `NATIVETOKEN_TIMEOUT_SEC` or 30 s. Blocks the calling thread until done.
+/// request. `timeout_ms` bounds the whole call, retries included; 0 means 30 s. `cancel` (or
+/// NULL) stops the call when triggered, with `NT_CANCELLED`. Blocks the calling thread until
+/// done.
 ///
 /// On `NT_OK` writes `*out_token`; the caller owns it and frees it with `nt_token_free`. On
 /// failure nothing is written and the thread's last error says why. Thread-safe.
 ///
 /// # Safety
-/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+/// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+/// `out_token` for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_vc_token_fetch(
+    config: *const Config,
     endpoint: *const u8,
     endpoint_len: usize,
     jwt: *const u8,
     jwt_len: usize,
     timeout_ms: u32,
+    cancel: *const Cancel,
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
         handle_out("out_token", out_token, || {
+            let options = call_options(config, timeout_ms, cancel)?;
             let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
-            tlspc::fetch_token(endpoint, jwt, timeout_ms)
+            tlspc::fetch_token(endpoint, jwt, &options)
         })
     }
 }
@@ -42,16 +53,18 @@ pub unsafe extern "C" fn nt_vc_token_fetch(
 ///
 /// `base_url` is e.g. `https://api.armor.com:443`. `grant_type` must be `authorization_code` in
 /// any casing (`NT_INVALID_ARGUMENT` otherwise); it is sent lower-case. Strings are UTF-8, not
-/// NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for `nt_vc_token_fetch`.
-/// Blocks the calling thread until done.
+/// NUL-terminated, non-empty, at most 64 KiB. `config`, `timeout_ms` and `cancel` as for
+/// `nt_vc_token_fetch`. Blocks the calling thread until done.
 ///
 /// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
 /// written. Thread-safe.
 ///
 /// # Safety
-/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+/// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+/// `out_token` for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_armor_token_fetch(
+    config: *const Config,
     base_url: *const u8,
     base_url_len: usize,
     code: *const u8,
@@ -59,16 +72,18 @@ pub unsafe extern "C" fn nt_armor_token_fetch(
     grant_type: *const u8,
     grant_type_len: usize,
     timeout_ms: u32,
+    cancel: *const Cancel,
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
         handle_out("out_token", out_token, || {
+            let options = call_options(config, timeout_ms, cancel)?;
             let (base_url, code, grant_type) = armor_code_args(
                 (base_url, base_url_len),
                 (code, code_len),
                 (grant_type, grant_type_len),
             )?;
-            armor::fetch_token(base_url, code, grant_type, timeout_ms)
+            armor::fetch_token(base_url, code, grant_type, &options)
         })
     }
 }
@@ -76,28 +91,32 @@ pub unsafe extern "C" fn nt_armor_token_fetch(
 /// Renews an Armor session: POSTs `{"token":"<access_token>"}` to
 /// `<base_url>/auth/token/reissue` and returns the new token.
 ///
-/// Strings are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. `timeout_ms` as for
-/// `nt_vc_token_fetch`. Blocks the calling thread until done.
+/// Strings are UTF-8, not NUL-terminated, non-empty, at most 64 KiB. `config`, `timeout_ms`
+/// and `cancel` as for `nt_vc_token_fetch`. Blocks the calling thread until done.
 ///
 /// On `NT_OK` writes `*out_token` (caller owns it, `nt_token_free`); on failure nothing is
 /// written. Thread-safe.
 ///
 /// # Safety
-/// Each pointer must be NULL or valid: inputs for `len` bytes, `out_token` for a write.
+/// Each pointer must be NULL or valid: handles live during the call, inputs for `len` bytes,
+/// `out_token` for a write.
 #[no_mangle]
 pub unsafe extern "C" fn nt_armor_token_reissue(
+    config: *const Config,
     base_url: *const u8,
     base_url_len: usize,
     access_token: *const u8,
     access_token_len: usize,
     timeout_ms: u32,
+    cancel: *const Cancel,
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
         handle_out("out_token", out_token, || {
+            let options = call_options(config, timeout_ms, cancel)?;
             let base_url = text_arg("base_url", base_url, base_url_len)?;
             let access_token = text_arg("access_token", access_token, access_token_len)?;
-            armor::reissue_token(base_url, access_token, timeout_ms)
+            armor::reissue_token(base_url, access_token, &options)
         })
     }
 }
@@ -264,13 +283,12 @@ pub unsafe extern "C" fn nt_token_expires_at_unix_ms(t: *const Token, out: *mut 
     unsafe { token_number(t, out, Token::expires_at_unix_ms) }
 }
 
-/// Frees a token and wipes its secrets. Freeing twice, or a handle never issued, is
-/// `NT_INVALID_HANDLE` (as long as the address was not handed out again in between); NULL is
-/// `NT_INVALID_ARGUMENT`.
+/// Frees a token and wipes its secrets. NULL, or a handle freed already or never issued, is
+/// ignored.
 ///
 /// # Safety
 /// No other thread may be using the token.
 #[no_mangle]
-pub unsafe extern "C" fn nt_token_free(t: *mut Token) -> nt_result {
-    guard(|| unsafe { handles::release(t) }.map(drop))
+pub unsafe extern "C" fn nt_token_free(t: *mut Token) {
+    free_handle(t);
 }

@@ -132,6 +132,72 @@ impl Drop for Emulator {
     }
 }
 
+/// A running native-token-proxy (a forward proxy on loopback, built with the emulator),
+/// killed on drop. It logs one line per proxied request (`CONNECT host:port` or
+/// `POST http://host:port/path`) to its log file.
+pub struct ForwardProxy {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    log: PathBuf,
+}
+
+impl ForwardProxy {
+    pub fn start() -> ForwardProxy {
+        let binary =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/native-token-proxy");
+        assert!(
+            binary.exists(),
+            "the proxy is not built; build it first with: scripts/cargo build -p native-token-emulator"
+        );
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let log = std::env::temp_dir().join(format!(
+            "native-token-proxy-{}-{}.log",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::SeqCst)
+        ));
+        let child = Command::new(&binary)
+            .arg("--log")
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the proxy starts");
+        let mut proxy = ForwardProxy {
+            child,
+            url: String::new(),
+            log,
+        };
+        let stdout = BufReader::new(proxy.child.stdout.take().expect("piped stdout"));
+        for line in stdout.lines() {
+            let line = line.expect("proxy stdout");
+            if let Some(url) = line.strip_prefix("proxy: ") {
+                proxy.url = url.to_owned();
+            } else if line == "ready" {
+                return proxy;
+            }
+        }
+        panic!("the proxy exited before it was ready");
+    }
+
+    /// The request lines it has logged so far.
+    pub fn log(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for ForwardProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
 /// One HTTP/1.1 exchange over a fresh connection, for the emulator's helper routes.
 fn http_exchange(base: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let address = base.trim_start_matches("http://");
@@ -319,7 +385,7 @@ pub fn take_failure(result: nt_result) -> Failure {
         trace: error_text(error, nt_error_trace),
     };
     assert!(!failure.message.is_empty(), "every error has a message");
-    assert_eq!(unsafe { nt_error_free(error) }, nt_result::NT_OK);
+    unsafe { nt_error_free(error) };
     assert!(
         nt_error_take_last().is_null(),
         "the last error is taken once"
@@ -376,7 +442,7 @@ pub fn consume_token(token: *mut Token) -> TokenView {
         expires_in: token_number(token, nt_token_expires_in),
         expires_at_unix_ms: token_number(token, nt_token_expires_at_unix_ms),
     };
-    assert_eq!(unsafe { nt_token_free(token) }, nt_result::NT_OK);
+    unsafe { nt_token_free(token) };
     view
 }
 
@@ -401,10 +467,31 @@ pub fn token_call(call: impl FnOnce(*mut *mut Token) -> nt_result) -> Result<Tok
     }
 }
 
+/// A token call with the default configuration and no cancellation.
 pub fn vc_fetch(endpoint: &str, jwt: &str, timeout_ms: u32) -> Result<TokenView, Failure> {
+    vc_fetch_with(ptr::null(), ptr::null(), endpoint, jwt, timeout_ms)
+}
+
+/// A TLSPC token call with a configuration and a cancellation (either may be NULL).
+pub fn vc_fetch_with(
+    config: *const Config,
+    cancel: *const Cancel,
+    endpoint: &str,
+    jwt: &str,
+    timeout_ms: u32,
+) -> Result<TokenView, Failure> {
     let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(endpoint), arg(jwt));
     token_call(|out| unsafe {
-        nt_vc_token_fetch(endpoint, endpoint_len, jwt, jwt_len, timeout_ms, out)
+        nt_vc_token_fetch(
+            config,
+            endpoint,
+            endpoint_len,
+            jwt,
+            jwt_len,
+            timeout_ms,
+            cancel,
+            out,
+        )
     })
 }
 
@@ -414,11 +501,30 @@ pub fn armor_fetch(
     grant_type: &str,
     timeout_ms: u32,
 ) -> Result<TokenView, Failure> {
+    armor_fetch_with(ptr::null(), base_url, code, grant_type, timeout_ms)
+}
+
+pub fn armor_fetch_with(
+    config: *const Config,
+    base_url: &str,
+    code: &str,
+    grant_type: &str,
+    timeout_ms: u32,
+) -> Result<TokenView, Failure> {
     let ((base, base_len), (code, code_len), (grant, grant_len)) =
         (arg(base_url), arg(code), arg(grant_type));
     token_call(|out| unsafe {
         nt_armor_token_fetch(
-            base, base_len, code, code_len, grant, grant_len, timeout_ms, out,
+            config,
+            base,
+            base_len,
+            code,
+            code_len,
+            grant,
+            grant_len,
+            timeout_ms,
+            ptr::null(),
+            out,
         )
     })
 }
@@ -428,37 +534,165 @@ pub fn armor_reissue(
     access_token: &str,
     timeout_ms: u32,
 ) -> Result<TokenView, Failure> {
+    armor_reissue_with(ptr::null(), base_url, access_token, timeout_ms)
+}
+
+pub fn armor_reissue_with(
+    config: *const Config,
+    base_url: &str,
+    access_token: &str,
+    timeout_ms: u32,
+) -> Result<TokenView, Failure> {
     let ((base, base_len), (token, token_len)) = (arg(base_url), arg(access_token));
     token_call(|out| unsafe {
-        nt_armor_token_reissue(base, base_len, token, token_len, timeout_ms, out)
+        nt_armor_token_reissue(
+            config,
+            base,
+            base_len,
+            token,
+            token_len,
+            timeout_ms,
+            ptr::null(),
+            out,
+        )
     })
 }
 
-/// Reads and frees an owned string handed out by the session store.
-pub fn consume_string(text: *mut Secret) -> String {
-    let (mut ptr, mut len) = (ptr::null(), 0);
-    assert_eq!(
-        unsafe { nt_string_get(text, &mut ptr, &mut len) },
-        nt_result::NT_OK
-    );
-    let copy = unsafe { copy_text(ptr, len) };
-    assert_eq!(unsafe { nt_string_free(text) }, nt_result::NT_OK);
-    copy
+// ---------------------------------------------------------------------------------------------
+// Handles a test owns, freed when dropped
+
+/// A configuration built through the exports: `TestConfig::new(|builder| ...)`.
+pub struct TestConfig(pub *const Config);
+
+impl TestConfig {
+    /// Builds a configuration after `set` has called the builder's setters.
+    pub fn new(set: impl FnOnce(*mut ConfigBuilder)) -> Result<TestConfig, Failure> {
+        let mut builder = ptr::null_mut();
+        assert_eq!(
+            unsafe { nt_config_builder_new(&mut builder) },
+            nt_result::NT_OK
+        );
+        set(builder);
+        let mut config = ptr::null();
+        match unsafe { nt_config_builder_build(builder, &mut config) } {
+            nt_result::NT_OK => Ok(TestConfig(config)),
+            failed => Err(take_failure(failed)),
+        }
+    }
+
+    /// A configuration whose requests go through `proxy_url`.
+    pub fn with_proxy(proxy_url: &str) -> TestConfig {
+        TestConfig::new(|builder| {
+            let (url, len) = arg(proxy_url);
+            assert_eq!(
+                unsafe { nt_config_builder_set_proxy(builder, url, len) },
+                nt_result::NT_OK
+            );
+        })
+        .expect("a configuration with a proxy")
+    }
+
+    /// A configuration that trusts the PEM file at `path`.
+    pub fn trusting(path: &std::path::Path) -> TestConfig {
+        let path = path.to_str().expect("a UTF-8 path").to_owned();
+        TestConfig::new(|builder| {
+            let (path, len) = arg(&path);
+            assert_eq!(
+                unsafe { nt_config_builder_add_ca_file(builder, path, len) },
+                nt_result::NT_OK
+            );
+        })
+        .expect("a configuration with a CA file")
+    }
 }
 
-/// Runs a call that hands out a string, like [`token_call`].
-pub fn string_call(call: impl FnOnce(*mut *mut Secret) -> nt_result) -> Result<String, Failure> {
-    let untouched = NonNull::<Secret>::dangling().as_ptr();
-    let mut text = untouched;
-    let result = call(&mut text);
-    if result == nt_result::NT_OK {
-        Ok(consume_string(text))
-    } else {
-        assert_eq!(
-            text, untouched,
-            "a failed call leaves the out-pointer untouched"
-        );
-        Err(take_failure(result))
+impl Drop for TestConfig {
+    fn drop(&mut self) {
+        unsafe { nt_config_free(self.0) };
+    }
+}
+
+/// A cancellation, freed when dropped.
+pub struct TestCancel(pub *mut Cancel);
+
+// The handle is thread-safe by contract: it is triggered from another thread than the call.
+unsafe impl Send for TestCancel {}
+unsafe impl Sync for TestCancel {}
+
+impl TestCancel {
+    pub fn new() -> TestCancel {
+        let mut cancel = ptr::null_mut();
+        assert_eq!(unsafe { nt_cancel_new(&mut cancel) }, nt_result::NT_OK);
+        TestCancel(cancel)
+    }
+
+    pub fn trigger(&self) {
+        assert_eq!(unsafe { nt_cancel_trigger(self.0) }, nt_result::NT_OK);
+    }
+
+    /// The handle, for a call (a method, so that closures capture the whole thread-safe value).
+    pub fn ptr(&self) -> *const Cancel {
+        self.0
+    }
+}
+
+impl Drop for TestCancel {
+    fn drop(&mut self) {
+        unsafe { nt_cancel_free(self.0) };
+    }
+}
+
+/// A TLSPC session, freed when dropped.
+pub struct TestSession(pub *mut VcSession);
+
+unsafe impl Send for TestSession {}
+unsafe impl Sync for TestSession {}
+
+impl TestSession {
+    pub fn new() -> TestSession {
+        let mut session = ptr::null_mut();
+        assert_eq!(unsafe { nt_vc_session_new(&mut session) }, nt_result::NT_OK);
+        TestSession(session)
+    }
+
+    pub fn begin(&self, endpoint: &str, jwt: &str) -> Result<TokenView, Failure> {
+        self.begin_with(ptr::null(), ptr::null(), endpoint, jwt, 10_000)
+    }
+
+    pub fn begin_with(
+        &self,
+        config: *const Config,
+        cancel: *const Cancel,
+        endpoint: &str,
+        jwt: &str,
+        timeout_ms: u32,
+    ) -> Result<TokenView, Failure> {
+        let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(endpoint), arg(jwt));
+        token_call(|out| unsafe {
+            nt_vc_session_begin(
+                self.0,
+                config,
+                endpoint,
+                endpoint_len,
+                jwt,
+                jwt_len,
+                timeout_ms,
+                cancel,
+                out,
+            )
+        })
+    }
+
+    pub fn refresh(&self) -> Result<TokenView, Failure> {
+        token_call(|out| unsafe {
+            nt_vc_session_refresh(self.0, ptr::null(), 10_000, ptr::null(), out)
+        })
+    }
+}
+
+impl Drop for TestSession {
+    fn drop(&mut self) {
+        unsafe { nt_vc_session_free(self.0) };
     }
 }
 
