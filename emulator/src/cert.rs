@@ -5,9 +5,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::BigNum;
+#[cfg(not(windows))]
 use openssl::ec::{EcGroup, EcKey};
 use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
+#[cfg(not(windows))]
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::x509::extension::{
@@ -27,14 +29,25 @@ const BACKDATE_SECONDS: i64 = 3600;
 
 /// Makes a certificate for `names` (DNS names, or IP addresses which become IP names).
 pub fn generate(names: &[String]) -> Result<SelfSigned, ErrorStack> {
-    // P-256 rather than RSA: a key in about a millisecond, so tests can start many emulators.
-    let curve = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
-    let key = PKey::from_ec_key(EcKey::generate(&curve)?)?;
+    let key = new_key()?;
     let cert = build_certificate(&key, names)?;
     Ok(SelfSigned {
         cert_pem: cert.to_pem()?,
         key_pem: key.private_key_to_pem_pkcs8()?,
     })
+}
+
+/// P-256 rather than RSA: a key in about a millisecond, so tests can start many emulators. Except
+/// on Windows, where native-tls (SChannel) imports only RSA keys from PKCS #8.
+#[cfg(not(windows))]
+fn new_key() -> Result<PKey<Private>, ErrorStack> {
+    let curve = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+    PKey::from_ec_key(EcKey::generate(&curve)?)
+}
+
+#[cfg(windows)]
+fn new_key() -> Result<PKey<Private>, ErrorStack> {
+    PKey::from_rsa(openssl::rsa::Rsa::generate(2048)?)
 }
 
 fn build_certificate(key: &PKey<Private>, names: &[String]) -> Result<X509, ErrorStack> {

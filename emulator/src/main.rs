@@ -19,7 +19,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio_native_tls::native_tls;
 
 use cli::{Command, Options};
@@ -128,24 +127,41 @@ fn announce(lines: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot write to stdout: {e}"))
 }
 
-/// SIGTERM and SIGINT.
+/// SIGTERM and SIGINT on Unix; Ctrl+C on Windows (where the tests end the process outright).
 struct ShutdownSignals {
-    terminate: Signal,
-    interrupt: Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
 }
 
 impl ShutdownSignals {
     fn register() -> std::io::Result<Self> {
-        Ok(ShutdownSignals {
-            terminate: signal(SignalKind::terminate())?,
-            interrupt: signal(SignalKind::interrupt())?,
-        })
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(ShutdownSignals {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(windows)]
+        {
+            Ok(ShutdownSignals {
+                ctrl_c: tokio::signal::windows::ctrl_c()?,
+            })
+        }
     }
 
     async fn wait(mut self) {
+        #[cfg(unix)]
         tokio::select! {
             _ = self.terminate.recv() => {}
             _ = self.interrupt.recv() => {}
         }
+        #[cfg(windows)]
+        self.ctrl_c.recv().await;
     }
 }
