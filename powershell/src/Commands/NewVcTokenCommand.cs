@@ -1,0 +1,341 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Management.Automation;
+using System.Security;
+using System.Text.RegularExpressions;
+using NativeToken.Interop;
+
+namespace NativeToken.Commands
+{
+    /// <summary>
+    /// New-VcToken: a TLS Protect Cloud access token from a token endpoint and a service-account
+    /// JWT (-Endpoint -Jwt, which also becomes the module's $VenafiSession), from a session object
+    /// (-VenafiSession, stateless), or by refreshing $VenafiSession in place (no parameters).
+    /// Parameters, output and errors are those of VenafiPS's New-VcToken (help: New-VcToken.md).
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "VcToken", DefaultParameterSetName = ScriptSessionSet)]
+    [OutputType(typeof(PSObject))]
+    public sealed class NewVcTokenCommand : PSCmdlet
+    {
+        /// <summary>No parameters: refresh the module's $VenafiSession in place.</summary>
+        public const string ScriptSessionSet = "ScriptSession";
+
+        /// <summary>-Endpoint -Jwt: a new session.</summary>
+        public const string EndpointSet = "Endpoint";
+
+        /// <summary>-VenafiSession [-Jwt]: a new token for a given session.</summary>
+        public const string SessionSet = "Session";
+
+        private const string JwtMessage = "-Jwt must be provided directly or via a VenafiSession.";
+        private const string NoEndpointMessage = "The VenafiSession has no token endpoint (Token.Endpoint); create it with New-VcToken -Endpoint -Jwt.";
+
+        private readonly Cancellation _cancellation = new Cancellation();
+        private string? _jwt;
+
+        /// <summary>Token Endpoint URL as shown on the service account details page in TLSPC.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = EndpointSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Endpoint { get; set; }
+
+        /// <summary>JSON web token with access to the configured service account.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = EndpointSet)]
+        [Parameter(ParameterSetName = SessionSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Jwt
+        {
+            get => _jwt;
+            set => _jwt = value;
+        }
+
+        /// <summary>VenafiSession object created from New-VenafiSession method.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SessionSet)]
+        [ValidateNotNull]
+        public PSObject? VenafiSession { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            bool verbose = Verbose.IsOn(this);
+            string set = ParameterSetName;
+            if (string.Equals(set, EndpointSet, StringComparison.Ordinal))
+            {
+                NewSession(verbose);
+            }
+            else if (string.Equals(set, SessionSet, StringComparison.Ordinal))
+            {
+                FromGivenSession(verbose);
+            }
+            else
+            {
+                RefreshScriptSession(verbose);
+            }
+        }
+
+        /// <inheritdoc/>
+        protected override void StopProcessing() => _cancellation.Stop();
+
+        /// <summary>-Endpoint -Jwt: begins the module scope's native session and stores the new $VenafiSession.</summary>
+        private void NewSession(bool verbose)
+        {
+            string endpoint = Endpoint!;
+            string jwt = _jwt!;
+            if (!Uri.TryCreate(endpoint, UriKind.RelativeOrAbsolute, out Uri? uri) || !uri.IsAbsoluteUri ||
+                (uri.Scheme != "https" && uri.Scheme != "http"))
+            {
+                Throw(Errors.Argument("InvalidUrl", InvalidUrlMessage(endpoint), null, "InvalidUrl"));
+            }
+            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables);
+
+            long started = verbose ? StartVerbose(endpoint) : 0;
+            var result = Call(NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, uri, jwt, null, verbose, started);
+
+            var jwtCredential = new PSCredential("JWT", NativeText.ToSecureString(jwt));
+            PSObject token = NewToken(endpoint, result.Access, jwtCredential, result.Expires);
+            scope.Begun(token, jwtCredential, endpoint);
+
+            var session = new PSObject();
+            session.Properties.Add(new PSNoteProperty("Platform", "VC"), preValidated: true);
+            session.Properties.Add(new PSNoteProperty("Server", uri!.GetLeftPart(UriPartial.Authority)), preValidated: true);
+            session.Properties.Add(new PSNoteProperty("Token", token), preValidated: true);
+            ModuleScope.SetSession(variables, session);
+            if (verbose)
+            {
+                WriteVerbose("Stored the new session in the script scoped variable VenafiSession");
+            }
+            WriteObject(token);
+        }
+
+        /// <summary>-VenafiSession [-Jwt]: a new token object for the given session; no state changes.</summary>
+        private void FromGivenSession(bool verbose)
+        {
+            PSObject given = VenafiSession!;
+            object? token = PSValues.Get(given, "Token");
+            if (token == null)
+            {
+                Throw(Errors.Argument(
+                    "MissingToken",
+                    "The VenafiSession has no Token (with Token.Endpoint and Token.JWT): it is a " + given.BaseObject.GetType().FullName +
+                    "; create it with New-VcToken -Endpoint -Jwt.",
+                    null));
+            }
+            string endpoint = PSValues.ToText(PSValues.Get(token, "Endpoint"));
+            string? jwtText = _jwt;
+            object? jwtObject = jwtText == null ? PSValues.Get(token, "JWT") : null;
+            if (endpoint.Length == 0)
+            {
+                Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
+            }
+            if (string.IsNullOrEmpty(jwtText) && !LanguagePrimitives.IsTrue(jwtObject))
+            {
+                Throw(Errors.Argument(
+                    "MissingJwt", JwtMessage + " The VenafiSession has no JWT (Token.JWT).", endpoint));
+            }
+
+            long started = verbose ? StartVerbose(endpoint) : 0;
+            SecureString? jwtSecure = null;
+            if (jwtText == null)
+            {
+                JwtOf(jwtObject!, out jwtText, out jwtSecure);
+            }
+            var result = Call(NativeCall.VcOperation.Fetch, null, endpoint, TargetUri(endpoint), jwtText, jwtSecure, verbose, started);
+
+            // The session's own JWT credential when it is one named JWT, else a new one.
+            object jwtCredential = jwtObject != null && PSValues.Unwrap(jwtObject) is PSCredential credential &&
+                                   string.Equals(credential.UserName, "JWT", StringComparison.Ordinal)
+                ? jwtObject
+                : new PSCredential("JWT", jwtSecure != null ? jwtSecure.Copy() : NativeText.ToSecureString(jwtText!));
+            WriteObject(NewToken(endpoint, result.Access, jwtCredential, result.Expires));
+        }
+
+        /// <summary>
+        /// No parameters: a new access token for $VenafiSession, stored in it in place. While
+        /// $VenafiSession holds what the native session was begun with, the native session
+        /// refreshes (endpoint and JWT read natively); otherwise what $VenafiSession holds now is
+        /// begun.
+        /// </summary>
+        private void RefreshScriptSession(bool verbose)
+        {
+            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables);
+            object? session = ModuleScope.GetSession(variables);
+            if (session == null)
+            {
+                Throw(Errors.Argument("MissingSession", JwtMessage, null));
+            }
+            object? token = PSValues.Get(session, "Token");
+            object? jwtObject = token != null ? PSValues.Get(token, "JWT") : null;
+            if (!LanguagePrimitives.IsTrue(jwtObject))
+            {
+                Throw(Errors.Argument("MissingJwt", JwtMessage, null));
+            }
+            string endpoint = PSValues.ToText(PSValues.Get(token, "Endpoint"));
+            if (endpoint.Length == 0)
+            {
+                Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
+            }
+
+            long started = verbose ? StartVerbose(endpoint) : 0;
+            VcResult result;
+            if (scope.IsBegun(token!, jwtObject!, endpoint))
+            {
+                result = Call(NativeCall.VcOperation.Refresh, scope.Session, endpoint, TargetUri(endpoint), null, null, verbose, started);
+            }
+            else
+            {
+                JwtOf(jwtObject!, out string? jwtText, out SecureString? jwtSecure);
+                result = Call(NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, TargetUri(endpoint), jwtText, jwtSecure, verbose, started);
+                scope.Begun(token!, jwtObject!, endpoint);
+            }
+
+            var accessCredential = new PSCredential("AccessToken", result.Access);
+            PSValues.Set(token!, "AccessToken", accessCredential);
+            PSValues.Set(token!, "Expires", result.Expires);
+            if (verbose)
+            {
+                WriteVerbose("Refreshed access token in script scoped variable VenafiSession");
+            }
+        }
+
+        private struct VcResult
+        {
+            internal SecureString Access;
+            internal DateTime Expires;
+        }
+
+        /// <summary>
+        /// The native call and the token's access token and expiry; a terminating error for a
+        /// failure, PipelineStoppedException when Ctrl+C stopped it.
+        /// </summary>
+        private VcResult Call(
+            NativeCall.VcOperation operation, VcSessionHandle? session, string endpoint, Uri? target, string? jwtText, SecureString? jwtSecure,
+            bool verbose, long started)
+        {
+            uint timeoutMs = Settings.TimeoutMilliseconds();
+            ConfigHandle? config = Settings.Config(this, target, verbose, out ErrorRecord? configError);
+            if (config == null)
+            {
+                Throw(configError!);
+            }
+            try
+            {
+                using (var token = new TokenHandle())
+                {
+                    uint rc = NativeCall.Vc(operation, session, config, endpoint, jwtText, jwtSecure, timeoutMs, _cancellation, token);
+                    if (rc != NativeMethods.Ok)
+                    {
+                        Fail(rc, endpoint, verbose);
+                    }
+                    rc = NativeCall.AccessToken(token, out SecureString? access);
+                    if (rc != NativeMethods.Ok)
+                    {
+                        Fail(rc, endpoint, verbose);
+                    }
+                    rc = NativeCall.Expires(token, out DateTime expires);
+                    if (rc != NativeMethods.Ok)
+                    {
+                        Fail(rc, endpoint, verbose);
+                    }
+                    if (verbose)
+                    {
+                        double elapsed = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
+                        Errors.WriteTrace(this, NativeCall.Text(token, NativeCall.TokenText.Trace));
+                        WriteVerbose(string.Format(
+                            CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; expires {1:o} (in {2:0} s).",
+                            elapsed, expires, (expires - DateTime.UtcNow).TotalSeconds));
+                    }
+                    return new VcResult { Access = access!, Expires = expires };
+                }
+            }
+            finally
+            {
+                config!.DangerousRelease();
+            }
+        }
+
+        [DoesNotReturn]
+        private void Fail(uint rc, string endpoint, bool verbose)
+        {
+            if (rc == NativeMethods.Cancelled)
+            {
+                // Ctrl+C: the pipeline is stopping; the error the library recorded says only that.
+                NativeMethods.nt_error_free(NativeMethods.nt_error_take_last());
+                throw new PipelineStoppedException();
+            }
+            Throw(Errors.Native(this, rc, PSValues.DisplayUrl(endpoint), verbose));
+        }
+
+        [DoesNotReturn]
+        private void Throw(ErrorRecord error)
+        {
+            ThrowTerminatingError(error);
+            throw new InvalidOperationException(error.ToString()); // not reached: ThrowTerminatingError throws
+        }
+
+        private long StartVerbose(string endpoint)
+        {
+            WriteVerbose("POST " + PSValues.DisplayUrl(endpoint) + " (client credentials grant, JWT assertion)");
+            return Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>
+        /// The JWT of a session: a PSCredential (its password), a SecureString, or a string;
+        /// anything else is an InvalidJwtType error.
+        /// </summary>
+        private void JwtOf(object jwtObject, out string? text, out SecureString? secure)
+        {
+            object value = PSValues.Unwrap(jwtObject);
+            text = null;
+            secure = null;
+            if (value is PSCredential credential)
+            {
+                secure = credential.Password ?? new SecureString();
+            }
+            else if (value is SecureString secureString)
+            {
+                secure = secureString;
+            }
+            else if (value is string plain)
+            {
+                text = plain;
+            }
+            else
+            {
+                Throw(Errors.Argument(
+                    "InvalidJwtType",
+                    "The VenafiSession's Token.JWT is a " + value.GetType().FullName +
+                    ": a JWT is a PSCredential (password: the JWT), a SecureString or a string.",
+                    null));
+            }
+        }
+
+        /// <summary>The URL as a Uri for the proxy decision (null when it does not parse; the library then refuses it).</summary>
+        private static Uri? TargetUri(string endpoint) => TargetCache.Endpoints.Get(endpoint);
+
+        /// <summary>The output object: Endpoint, AccessToken, JWT, Expires (as VenafiPS's).</summary>
+        private static PSObject NewToken(string endpoint, SecureString access, object jwtCredential, DateTime expires)
+        {
+            var token = new PSObject();
+            PSMemberInfoCollection<PSPropertyInfo> properties = token.Properties;
+            properties.Add(new PSNoteProperty("Endpoint", endpoint), preValidated: true);
+            properties.Add(new PSNoteProperty("AccessToken", new PSCredential("AccessToken", access)), preValidated: true);
+            properties.Add(new PSNoteProperty("JWT", jwtCredential), preValidated: true);
+            properties.Add(new PSNoteProperty("Expires", expires), preValidated: true);
+            return token;
+        }
+
+        private static readonly Regex LooksLikeJwt = new Regex(@"^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        /// <summary>Never echoes a value that looks like a JWT (-Endpoint and -Jwt swapped), nor a long one whole.</summary>
+        private static string InvalidUrlMessage(string endpoint)
+        {
+            string shown = LooksLikeJwt.IsMatch(endpoint)
+                ? "a value that looks like a JWT (are -Endpoint and -Jwt swapped?)"
+                : endpoint.Length > 200
+                    ? "'" + endpoint.Substring(0, 60) + "...' (" + endpoint.Length.ToString(CultureInfo.InvariantCulture) + " characters)"
+                    : "'" + endpoint + "'";
+            return "Please enter a valid endpoint, eg. https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-id>/token (the Token Endpoint URL shown on the service account details page in TLSPC). -Endpoint is not an absolute http(s) URL: " +
+                   shown + ".";
+        }
+    }
+}

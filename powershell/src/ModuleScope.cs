@@ -1,0 +1,110 @@
+using System;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using NativeToken.Interop;
+
+namespace NativeToken
+{
+    /// <summary>
+    /// The state of one module scope (one import of NativeToken in one runspace: the script scope
+    /// of the root module NativeToken.psm1, where $VenafiSession lives): the native TLSPC session
+    /// and what was begun with it, so that a bare New-VcToken can tell whether $VenafiSession
+    /// still holds that session (then the native session refreshes, reading endpoint and JWT
+    /// natively) or the user put something else there (then that is begun).
+    /// </summary>
+    internal sealed class ScopeState
+    {
+        /// <summary>The native session; made at the first begin, freed with this state (when the module instance is collected).</summary>
+        internal VcSessionHandle? Session;
+
+        /// <summary>The token object (PSObject, hashtable, ...) the native session was last begun for.</summary>
+        internal object? Token;
+
+        /// <summary>That token's JWT object (PSCredential, SecureString or string) at the time.</summary>
+        internal object? Jwt;
+
+        /// <summary>That token's endpoint at the time.</summary>
+        internal string? Endpoint;
+
+        /// <summary>Whether <paramref name="token"/>, its <paramref name="jwt"/> and <paramref name="endpoint"/> are still what was begun.</summary>
+        internal bool IsBegun(object token, object jwt, string endpoint) =>
+            Session != null &&
+            ReferenceEquals(Token, token) &&
+            ReferenceEquals(Jwt, jwt) &&
+            string.Equals(Endpoint, endpoint, StringComparison.Ordinal);
+
+        internal void Begun(object token, object jwt, string endpoint)
+        {
+            Token = token;
+            Jwt = jwt;
+            Endpoint = endpoint;
+        }
+
+        internal unsafe VcSessionHandle EnsureSession()
+        {
+            if (Session == null)
+            {
+                var session = new VcSessionHandle();
+                IntPtr raw;
+                uint rc = NativeMethods.nt_vc_session_new(&raw);
+                if (rc != NativeMethods.Ok)
+                {
+                    session.Dispose();
+                    throw new InvalidOperationException("NativeToken: nt_vc_session_new failed with " + Errors.ResultName(rc) + ".");
+                }
+                session.Adopt(raw);
+                Session = session;
+            }
+            return Session;
+        }
+    }
+
+    /// <summary>Finds the module scope of a call, its state and its $VenafiSession variable.</summary>
+    internal static class ModuleScope
+    {
+        internal const string VariableName = "VenafiSession";
+
+        // Keyed by the root module's PSModuleInfo (one per import per runspace), or, when the DLL
+        // was imported on its own (no script scope of its own), by the runspace. Entries die with
+        // their key.
+        private static readonly ConditionalWeakTable<object, ScopeState> States = new ConditionalWeakTable<object, ScopeState>();
+
+        private static readonly ConditionalWeakTable<object, ScopeState>.CreateValueCallback NewState = _ => new ScopeState();
+
+        /// <summary>
+        /// The state of the scope the cmdlet runs for, and where $VenafiSession lives: the root
+        /// module's script scope (MyInvocation.MyCommand.Module is NativeToken.psm1's module when the
+        /// cmdlets come through the manifest); else (NativeToken.dll imported on its own, a binary
+        /// module without a script scope) the caller's session state, one state per runspace.
+        /// </summary>
+        internal static ScopeState For(PSCmdlet cmdlet, out PSVariableIntrinsics variables)
+        {
+            PSModuleInfo? module = cmdlet.MyInvocation.MyCommand.Module;
+            SessionState? moduleState = module?.SessionState;
+            if (moduleState != null)
+            {
+                variables = moduleState.PSVariable;
+                return States.GetValue(module!, NewState);
+            }
+            variables = cmdlet.SessionState.PSVariable;
+            Runspace? runspace = Runspace.DefaultRunspace;
+            return runspace != null ? States.GetValue(runspace, NewState) : new ScopeState();
+        }
+
+        internal static object? GetSession(PSVariableIntrinsics variables) => variables.GetValue(VariableName);
+
+        internal static void SetSession(PSVariableIntrinsics variables, object value)
+        {
+            PSVariable? variable = variables.Get(VariableName);
+            if (variable != null)
+            {
+                variable.Value = value;
+            }
+            else
+            {
+                variables.Set("script:" + VariableName, value);
+            }
+        }
+    }
+}
