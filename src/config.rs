@@ -6,9 +6,11 @@
 
 use crate::error::{nt_result, Error};
 use crate::url_check;
-use once_cell::sync::Lazy;
-use reqwest::{Certificate, Url};
-use std::path::Path;
+use native_tls::{Certificate, TlsConnector};
+use once_cell::sync::OnceCell;
+use reqwest::Url;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ const MAX_CA_FILE_BYTES: u64 = 16 << 20;
 pub struct ConfigBuilder {
     proxy: Option<ProxyUrl>,
     extra_roots: Vec<Certificate>,
+    /// Files read for `extra_roots`, by canonical path: a CA directory is mostly symlinks (hash
+    /// names and bundle members) to the same few files, each worth reading once.
+    files_read: HashSet<PathBuf>,
 }
 
 /// Settings for calls, and the connections they reuse (opaque). Made by
@@ -30,7 +35,10 @@ pub struct ConfigBuilder {
 /// `nt_config_free`.
 pub struct Config {
     proxy: Option<ProxyUrl>,
-    extra_roots: Vec<Certificate>,
+    /// The TLS set-up every client of the configuration shares: loading the trust store is
+    /// the costly part of making a client (about 16 ms with the system's bundle), so it is done
+    /// once per configuration, not once per lane.
+    tls: TlsConnector,
     /// Lanes not in use; the most recently used is taken first, since its connections are the
     /// likeliest to still be open.
     idle_lanes: Mutex<Vec<Lane>>,
@@ -54,8 +62,9 @@ pub struct Lane {
     pub client: reqwest::Client,
 }
 
-/// The configuration of calls given none: direct connections, the system's trusted CAs.
-static DEFAULT: Lazy<Config> = Lazy::new(|| Config::from(ConfigBuilder::default()));
+/// The configuration of calls given none: direct connections, the system's trusted CAs. Made
+/// at the first call that needs it.
+static DEFAULT: OnceCell<Config> = OnceCell::new();
 
 impl ConfigBuilder {
     /// Sends every request through the proxy at `url` (`http://[user:password@]host:port`).
@@ -87,6 +96,9 @@ impl ConfigBuilder {
             )));
         }
         self.extra_roots.extend(certificates);
+        if let Ok(canonical) = std::fs::canonicalize(path) {
+            self.files_read.insert(canonical);
+        }
         Ok(())
     }
 
@@ -98,44 +110,70 @@ impl ConfigBuilder {
             Error::invalid_argument(format!("the CA directory {path} cannot be read: {error}"))
         })?;
         let mut found = Vec::new();
+        let mut read = Vec::new();
+        let mut any_certificate = false;
         for entry in entries.flatten() {
             let file = entry.path();
-            if file.is_file() {
-                found.extend(read_pem_certificates(&file)?);
+            let Ok(canonical) = std::fs::canonicalize(&file) else {
+                continue;
+            };
+            if !canonical.is_file()
+                || self.files_read.contains(&canonical)
+                || read.contains(&canonical)
+            {
+                any_certificate |= self.files_read.contains(&canonical);
+                continue;
             }
+            let certificates = read_pem_certificates(&canonical)?;
+            any_certificate |= !certificates.is_empty();
+            found.extend(certificates);
+            read.push(canonical);
         }
-        if found.is_empty() {
+        if !any_certificate {
             return Err(Error::invalid_argument(format!(
                 "the CA directory {path} holds no PEM certificate"
             )));
         }
         self.extra_roots.extend(found);
+        self.files_read.extend(read);
         Ok(())
     }
 
-    /// The configuration, checked by making its first client (kept for its first call).
+    /// The configuration: its TLS set-up, and its first client (kept for its first call),
+    /// made now so that unusable settings fail here.
     pub fn build(self) -> Result<Config, Error> {
-        let config = Config::from(self);
+        let config = Config {
+            tls: tls_connector(&self.extra_roots)?,
+            proxy: self.proxy,
+            idle_lanes: Mutex::new(Vec::new()),
+        };
         let lane = config.new_lane()?;
         config.put_back(lane);
         Ok(config)
     }
 }
 
-impl From<ConfigBuilder> for Config {
-    fn from(builder: ConfigBuilder) -> Config {
-        Config {
-            proxy: builder.proxy,
-            extra_roots: builder.extra_roots,
-            idle_lanes: Mutex::new(Vec::new()),
-        }
+/// A TLS connector trusting the system's CAs and `extra_roots`.
+fn tls_connector(extra_roots: &[Certificate]) -> Result<TlsConnector, Error> {
+    let mut builder = TlsConnector::builder();
+    for root in extra_roots {
+        builder.add_root_certificate(root.clone());
     }
+    builder.build().map_err(|error| {
+        Error::new(
+            nt_result::NT_TLS_FAILED,
+            format!(
+                "could not set up TLS (the system's TLS library): {}",
+                crate::http::most_specific_cause(&error)
+            ),
+        )
+    })
 }
 
 impl Config {
-    /// The configuration used when a call is given none.
-    pub fn default_config() -> &'static Config {
-        &DEFAULT
+    /// The configuration used when a call is given none, made at the first such call.
+    pub fn default_config() -> Result<&'static Config, Error> {
+        DEFAULT.get_or_try_init(|| ConfigBuilder::default().build())
     }
 
     /// The proxy as messages show it, if requests go through one.
@@ -179,7 +217,6 @@ impl Config {
                 )
             })?;
         let mut builder = reqwest::Client::builder()
-            .use_native_tls()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
             .pool_idle_timeout(Duration::from_secs(60));
@@ -190,9 +227,7 @@ impl Config {
             // Explicitly none: reqwest would otherwise read the proxy variables itself.
             None => builder.no_proxy(),
         };
-        for root in &self.extra_roots {
-            builder = builder.add_root_certificate(root.clone());
-        }
+        builder = builder.use_preconfigured_tls(self.tls.clone());
         let client = {
             let _in_runtime = runtime.enter();
             builder.build().map_err(|error| {
@@ -278,9 +313,9 @@ mod tests {
         builder
             .set_proxy("http://user:p%40ss@proxy.example:3128")
             .unwrap();
-        let config = Config::from(builder);
+        let config = builder.build().unwrap();
         assert_eq!(config.proxy_shown(), Some("http://proxy.example:3128"));
-        assert_eq!(Config::default_config().proxy_shown(), None);
+        assert_eq!(Config::default_config().unwrap().proxy_shown(), None);
     }
 
     #[test]

@@ -39,24 +39,24 @@ pub struct Post<'a> {
     pub body: &'a [u8],
 }
 
-/// How a call runs: with which configuration, for how long at most, and watching which
-/// cancellation.
+/// How a call runs: with which configuration (None: the default one), for how long at most,
+/// and watching which cancellation.
 #[derive(Clone, Copy)]
 pub struct CallOptions<'a> {
-    pub config: &'a Config,
+    pub config: Option<&'a Config>,
     pub timeout: Duration,
     pub cancel: Option<&'a Cancel>,
 }
 
 impl<'a> CallOptions<'a> {
-    /// `config` None is the default configuration; `timeout_ms` 0 is 30 s.
+    /// `timeout_ms` 0 is 30 s.
     pub fn new(
         config: Option<&'a Config>,
         timeout_ms: u32,
         cancel: Option<&'a Cancel>,
     ) -> CallOptions<'a> {
         CallOptions {
-            config: config.unwrap_or_else(|| Config::default_config()),
+            config,
             timeout: timeout_from(timeout_ms),
             cancel,
         }
@@ -82,10 +82,20 @@ pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Err
     if options.cancel.is_some_and(Cancel::is_triggered) {
         return Err(cancelled_error(&target));
     }
+    let config = match options.config {
+        Some(config) => config,
+        None => Config::default_config()?,
+    };
     let mut trace = Vec::new();
-    let outcome = options.config.with_lane(|lane| {
+    let outcome = config.with_lane(|lane| {
         lane.runtime.block_on(async {
-            let work = post_with_retries(&lane.client, request, options, &mut trace);
+            let work = post_with_retries(
+                &lane.client,
+                request,
+                config.proxy_shown(),
+                options,
+                &mut trace,
+            );
             match options.cancel {
                 None => Some(work.await),
                 Some(cancel) => tokio::select! {
@@ -145,10 +155,10 @@ struct SendFailure {
 async fn post_with_retries(
     client: &reqwest::Client,
     request: &Post<'_>,
+    proxy: Option<&str>,
     options: &CallOptions<'_>,
     trace: &mut Vec<String>,
 ) -> Result<Answer, Error> {
-    let proxy = options.config.proxy_shown();
     let target = match proxy {
         Some(proxy) => format!(
             "{} through the proxy {proxy}",
