@@ -1,13 +1,12 @@
-# Baselines for tests/bench: loaded (dot-sourced) into the benchmark runspaces.
+# The lean PowerShell baseline of tests/bench (the second reference, after the originals in
+# Originals.ps1): dot-sourced by the benchmark driver.
 #
-# Invoke-PsHttpClientVcToken: New-VcToken the way the pure-PowerShell original (VenafiPS) does it,
-#   rewritten with what this engine has: the original calls Invoke-RestMethod, which builds the
-#   url-encoded form from a hashtable, makes a new HttpClient for the call (no -WebSession), posts,
-#   parses the JSON (ConvertFrom-Json), and the function checks token_type and builds the object.
-#   Invoke-RestMethod and ConvertFrom-Json are missing from the bare engine, so this does the same
-#   with System.Net.Http and System.Text.Json directly: one NEW HttpClient per call, disposed.
-# Invoke-EmptyVcToken: the same parameters and the same output object (PSCredentials, UTC
-#   DateTime), calling nothing: the cost of a PowerShell advanced function that does no work.
+# Invoke-PsHttpClientVcToken: New-VcToken written as lean PowerShell over .NET: it builds the
+#   url-encoded form from a hashtable, makes a NEW System.Net.Http.HttpClient for the call (as
+#   Invoke-RestMethod does without -WebSession), posts, parses the JSON with System.Text.Json,
+#   checks token_type and builds the same object as the module (PSCredentials, UTC DateTime).
+#   It skips everything Invoke-RestMethod does beyond that (web session, response processing,
+#   ConvertFrom-Json), so it is faster than the originals' way: a lower bar for the module.
 
 [void][System.Reflection.Assembly]::Load('System.Net.Http')
 [void][System.Reflection.Assembly]::Load('System.Text.Json')
@@ -26,7 +25,7 @@ function Invoke-PsHttpClientVcToken {
         [string] $Jwt,
 
         [Parameter(Mandatory, ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
+        [ValidateNotNull()]
         [psobject] $VenafiSession
     )
 
@@ -77,49 +76,4 @@ function Invoke-PsHttpClientVcToken {
         JWT         = [pscredential]::new('JWT', [System.Net.NetworkCredential]::new('', $Jwt).SecurePassword)
         Expires     = [datetime]::UtcNow.AddSeconds($expiresIn)
     }
-}
-
-function Invoke-EmptyVcToken {
-    [CmdletBinding(DefaultParameterSetName = 'ScriptSession')]
-    [OutputType([pscustomobject])]
-    param(
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Endpoint,
-
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [Parameter(ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Jwt,
-
-        [Parameter(Mandatory, ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
-        [psobject] $VenafiSession
-    )
-
-    [pscustomobject]@{
-        Endpoint    = $Endpoint
-        AccessToken = [pscredential]::new('AccessToken', [System.Net.NetworkCredential]::new('', 'bench-access-token-0123456789abcdef').SecurePassword)
-        JWT         = [pscredential]::new('JWT', [System.Net.NetworkCredential]::new('', $Jwt).SecurePassword)
-        Expires     = [datetime]::UtcNow.AddSeconds(3600)
-    }
-}
-
-# Used by the breakdown only: the parameter binding of New-VcToken's signature, with no body.
-function Invoke-BindOnlyVcToken {
-    [CmdletBinding(DefaultParameterSetName = 'ScriptSession')]
-    param(
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Endpoint,
-
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [Parameter(ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Jwt,
-
-        [Parameter(Mandatory, ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
-        [psobject] $VenafiSession
-    )
 }
