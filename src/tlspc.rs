@@ -4,10 +4,15 @@
 use crate::clock;
 use crate::error::Error;
 use crate::http::{self, CallOptions, Post};
-use crate::jwt;
+use crate::jwt::{self, ExpiryUnixSeconds};
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
 use crate::url_check;
+use once_cell::sync::Lazy;
+use reqwest::Url;
+use std::cell::RefCell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Shown when the endpoint is not a URL.
 const ENDPOINT_FORM: &str = "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token";
@@ -19,8 +24,8 @@ pub fn fetch_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Resu
 }
 
 fn request_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result<Token, Error> {
-    let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
-    jwt::ensure_unexpired(jwt::parse_expiry(jwt)?, clock::now_unix_ms())?;
+    let url = checked_endpoint(endpoint)?;
+    jwt::ensure_unexpired(checked_jwt(jwt)?, clock::now_unix_ms())?;
     let body = zeroize::Zeroizing::new(form_body(jwt));
     let post = Post {
         url: &url,
@@ -40,6 +45,52 @@ fn request_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result
         );
     }
     Ok(token)
+}
+
+/// The last endpoint and JWT this thread checked. Scripts call with the same ones over and over,
+/// and parsing the URL and decoding the JWT cost about as much CPU as the rest of the library's
+/// own work for a call, so each is parsed once per thread while it stays the same. Only a keyed
+/// hash of the JWT is kept, not the JWT. The expiry is compared with the clock on every call.
+struct LastChecked {
+    endpoint: Option<(String, Url)>,
+    jwt: Option<(u64, ExpiryUnixSeconds)>,
+}
+
+thread_local! {
+    static LAST_CHECKED: RefCell<LastChecked> =
+        const { RefCell::new(LastChecked { endpoint: None, jwt: None }) };
+}
+
+/// Keys of the JWT hash: random per process.
+static JWT_HASH_KEYS: Lazy<RandomState> = Lazy::new(RandomState::new);
+
+fn checked_endpoint(endpoint: &str) -> Result<Url, Error> {
+    let cached = LAST_CHECKED.with(|last| match &last.borrow().endpoint {
+        Some((text, url)) if text == endpoint => Some(url.clone()),
+        _ => None,
+    });
+    if let Some(url) = cached {
+        return Ok(url);
+    }
+    let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
+    LAST_CHECKED.with(|last| last.borrow_mut().endpoint = Some((endpoint.to_owned(), url.clone())));
+    Ok(url)
+}
+
+fn checked_jwt(jwt: &str) -> Result<ExpiryUnixSeconds, Error> {
+    let mut hasher = JWT_HASH_KEYS.build_hasher();
+    jwt.hash(&mut hasher);
+    let hash = hasher.finish();
+    let cached = LAST_CHECKED.with(|last| match last.borrow().jwt {
+        Some((known, expiry)) if known == hash => Some(expiry),
+        _ => None,
+    });
+    if let Some(expiry) = cached {
+        return Ok(expiry);
+    }
+    let expiry = jwt::parse_expiry(jwt)?;
+    LAST_CHECKED.with(|last| last.borrow_mut().jwt = Some((hash, expiry)));
+    Ok(expiry)
 }
 
 fn form_body(jwt: &str) -> String {
