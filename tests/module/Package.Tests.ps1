@@ -38,6 +38,9 @@ BeforeAll {
         $info.EnvironmentVariables['POWERSHELL_UPDATECHECK'] = 'Off'
         foreach ($name in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $info.EnvironmentVariables.Remove($name) }
         foreach ($name in $Environment.Keys) { $info.EnvironmentVariables[$name] = [string]$Environment[$name] }
+        # PSResourceGet writes NuGet/NuGet.Config into the working directory: keep it in the
+        # temporary home, out of the repository.
+        if ($Environment.ContainsKey('HOME')) { $info.WorkingDirectory = [string]$Environment['HOME'] }
         [System.Diagnostics.Process]::Start($info)
     }
 }
