@@ -10,6 +10,7 @@ mod random;
 mod reply;
 mod request;
 mod server;
+mod shutdown;
 mod tlspc;
 
 use std::io::Write;
@@ -24,6 +25,7 @@ use tokio_native_tls::native_tls;
 use cli::{Command, Options};
 use logging::RequestLog;
 use server::App;
+use shutdown::ShutdownSignals;
 
 // One thread: on loopback a request is a few tens of microseconds of work, and handing it
 // between worker threads cost more CPU than the work itself (measured by tests/bench: 96 -> 73 us
@@ -125,43 +127,4 @@ fn announce(lines: &[String]) -> Result<(), String> {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))
-}
-
-/// SIGTERM and SIGINT on Unix; Ctrl+C on Windows (where the tests end the process outright).
-struct ShutdownSignals {
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(windows)]
-    ctrl_c: tokio::signal::windows::CtrlC,
-}
-
-impl ShutdownSignals {
-    fn register() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Ok(ShutdownSignals {
-                terminate: signal(SignalKind::terminate())?,
-                interrupt: signal(SignalKind::interrupt())?,
-            })
-        }
-        #[cfg(windows)]
-        {
-            Ok(ShutdownSignals {
-                ctrl_c: tokio::signal::windows::ctrl_c()?,
-            })
-        }
-    }
-
-    async fn wait(mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-        }
-        #[cfg(windows)]
-        self.ctrl_c.recv().await;
-    }
 }

@@ -35,9 +35,11 @@ pub unsafe extern "C" fn nt_config_builder_set_proxy(
     proxy_url_len: usize,
 ) -> nt_result {
     unsafe {
-        builder_call(builder, |builder| {
-            builder.set_proxy(text_arg("proxy_url", proxy_url, proxy_url_len)?)
-        })
+        set_text(
+            builder,
+            ("proxy_url", proxy_url, proxy_url_len),
+            ConfigBuilder::set_proxy,
+        )
     }
 }
 
@@ -54,9 +56,11 @@ pub unsafe extern "C" fn nt_config_builder_add_ca_file(
     path_len: usize,
 ) -> nt_result {
     unsafe {
-        builder_call(builder, |builder| {
-            builder.add_ca_file(text_arg("path", path, path_len)?)
-        })
+        set_text(
+            builder,
+            ("path", path, path_len),
+            ConfigBuilder::add_ca_file,
+        )
     }
 }
 
@@ -73,11 +77,7 @@ pub unsafe extern "C" fn nt_config_builder_add_ca_dir(
     path: *const u8,
     path_len: usize,
 ) -> nt_result {
-    unsafe {
-        builder_call(builder, |builder| {
-            builder.add_ca_dir(text_arg("path", path, path_len)?)
-        })
-    }
+    unsafe { set_text(builder, ("path", path, path_len), ConfigBuilder::add_ca_dir) }
 }
 
 /// Turns the builder into a configuration, checking the settings by making its first HTTP
@@ -123,10 +123,18 @@ pub unsafe extern "C" fn nt_config_free(config: *const Config) {
     free_handle(config.cast_mut());
 }
 
-/// Runs one setter on a live builder.
-unsafe fn builder_call(
+/// Runs one text setter on a live builder: the argument is read as for every string argument
+/// (named in messages, never echoed), then handed to `set`.
+///
+/// # Safety
+/// As for the setters: `builder` used by one thread at a time, the text NULL or valid for its length.
+unsafe fn set_text(
     builder: *mut ConfigBuilder,
-    set: impl FnOnce(&mut ConfigBuilder) -> Result<(), Error>,
+    (name, text, text_len): (&str, *const u8, usize),
+    set: fn(&mut ConfigBuilder, &str) -> Result<(), Error>,
 ) -> nt_result {
-    guard(|| set(unsafe { handles::borrow_mut(builder) }?))
+    guard(|| {
+        let builder = unsafe { handles::borrow_mut(builder) }?;
+        set(builder, unsafe { text_arg(name, text, text_len) }?)
+    })
 }

@@ -4,17 +4,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
 
-    # ProgressAction is a common parameter (PowerShell 7.4+); platyPS wrote it into the syntax.
-    function ConvertTo-HelpSyntax([string] $Syntax) {
-        ConvertTo-NtNormalText $Syntax.Replace('[-ProgressAction <ActionPreference>]', '')
-    }
-
-    function Sort-Ordinal([string[]] $Items) {
-        $copy = [string[]]@($Items)
-        [array]::Sort($copy, [System.StringComparer]::Ordinal)
-        , $copy
-    }
-
     $runspace = New-NtRunspace
 }
 
@@ -63,8 +52,8 @@ Describe 'Get-Help <Command>' -ForEach @(
     }
 
     It 'shows the syntax blocks of the help, exactly' {
-        $expected = Sort-Ordinal @($file.Syntax | ForEach-Object { ConvertTo-HelpSyntax $_.Syntax })
-        $actual = Sort-Ordinal $shown.Syntax
+        $expected = Sort-NtOrdinal @($file.Syntax | ForEach-Object { ConvertTo-NtHelpSyntax $_.Syntax })
+        $actual = Sort-NtOrdinal $shown.Syntax
         $actual | Should -Be $expected
     }
 

@@ -4,12 +4,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
 
-    # ProgressAction is a common parameter since PowerShell 7.4: Get-Command -Syntax folds it into
-    # [<CommonParameters>], platyPS wrote it out. Whitespace collapsed.
-    function ConvertTo-HelpSyntax([string] $Syntax) {
-        ConvertTo-NtNormalText $Syntax.Replace('[-ProgressAction <ActionPreference>]', '')
-    }
-
     # A syntax line in the order Get-Command -Syntax uses: positional parameters in position
     # order, then named mandatory ones, then named optional ones (each group sorted), then
     # [<CommonParameters>]. Lower case: PowerShell 7 prints <string>, platyPS printed <String>.
@@ -22,12 +16,6 @@ BeforeAll {
         [array]::Sort($mandatory, [System.StringComparer]::Ordinal)
         [array]::Sort($optional, [System.StringComparer]::Ordinal)
         (@($positional) + $mandatory + $optional + @($tokens | Where-Object { $_ -eq '[<commonparameters>]' })) -join ' '
-    }
-
-    function Sort-Ordinal([string[]] $Items) {
-        $copy = [string[]]@($Items)
-        [array]::Sort($copy, [System.StringComparer]::Ordinal)
-        , $copy
     }
 
     $runspace = New-NtRunspace
@@ -51,8 +39,8 @@ Describe 'Command syntax' -ForEach @(
         $help.Syntax.Count | Should -BeGreaterThan 0
         $lines.Count | Should -Be $help.Syntax.Count
         foreach ($line in $lines) { $line | Should -BeLike "$Command *" }
-        $expected = Sort-Ordinal @($help.Syntax | ForEach-Object { ConvertTo-CanonicalSyntax (ConvertTo-HelpSyntax $_.Syntax) })
-        $actual = Sort-Ordinal @($lines | ForEach-Object { ConvertTo-CanonicalSyntax $_ })
+        $expected = Sort-NtOrdinal @($help.Syntax | ForEach-Object { ConvertTo-CanonicalSyntax (ConvertTo-NtHelpSyntax $_.Syntax) })
+        $actual = Sort-NtOrdinal @($lines | ForEach-Object { ConvertTo-CanonicalSyntax $_ })
         $actual | Should -Be $expected
     }
 
@@ -78,7 +66,7 @@ Describe 'Command syntax' -ForEach @(
                 # The help of a command with one parameter set names no set.
                 $set = $sets
             }
-            ConvertTo-CanonicalSyntax "$Command $($set[0].Syntax)" | Should -BeExactly (ConvertTo-CanonicalSyntax (ConvertTo-HelpSyntax $block.Syntax))
+            ConvertTo-CanonicalSyntax "$Command $($set[0].Syntax)" | Should -BeExactly (ConvertTo-CanonicalSyntax (ConvertTo-NtHelpSyntax $block.Syntax))
         }
     }
 

@@ -1009,6 +1009,22 @@ function ConvertTo-NtNormalText {
     ([regex]::Replace($Text, '\s+', ' ')).Trim()
 }
 
+# A help file's syntax line as Get-Command shows it: ProgressAction is a common parameter since
+# PowerShell 7.4 (folded into [<CommonParameters>]), platyPS wrote it out. Whitespace collapsed.
+function ConvertTo-NtHelpSyntax {
+    [OutputType([string])]
+    param([Parameter(Mandatory, Position = 0)] [AllowEmptyString()] [string] $Syntax)
+    ConvertTo-NtNormalText $Syntax.Replace('[-ProgressAction <ActionPreference>]', '')
+}
+
+# The items sorted by ordinal comparison (Sort-Object compares culture-aware), as one array.
+function Sort-NtOrdinal {
+    param([Parameter(Position = 0)] [AllowEmptyCollection()] [string[]] $Items)
+    $copy = [string[]]@($Items)
+    [array]::Sort($copy, [System.StringComparer]::Ordinal)
+    , $copy
+}
+
 function Get-NtHelpSection {
     param([string[]] $Lines, [string] $Name)
     $start = [array]::FindIndex($Lines, [Predicate[string]] { param($l) $l.Trim() -eq "## $Name" })
@@ -1125,5 +1141,5 @@ Export-ModuleMember -Function @(
     'Get-ExpectedErrorId',
     'New-NtBaseline', 'Get-NtBaselineState', 'Compare-NtBaseline', 'Invoke-NtBaselineRefresh', 'Invoke-NtFailingCall',
     'Get-NtHttpExceptionType', 'Get-NtRequestError', 'Get-NtHttpStatus',
-    'ConvertTo-NtNormalText', 'Get-NtHelpFile'
+    'ConvertTo-NtNormalText', 'ConvertTo-NtHelpSyntax', 'Sort-NtOrdinal', 'Get-NtHelpFile'
 )

@@ -19,6 +19,10 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+#[path = "../shutdown.rs"]
+mod shutdown;
+use shutdown::ShutdownSignals;
+
 const USAGE: &str = "\
 Usage: native-token-proxy [OPTIONS]
 
@@ -122,7 +126,8 @@ async fn run(options: Options) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     // Handlers go in before "ready", so a signal sent right after it still ends the run cleanly.
-    let shutdown = Shutdown::register().map_err(|e| format!("cannot handle signals: {e}"))?;
+    let shutdown =
+        ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let mut stdout = io::stdout().lock();
     write!(stdout, "proxy: http://{address}\nready\n")
         .and_then(|()| stdout.flush())
@@ -644,45 +649,6 @@ impl Log {
             // A full disk must not take the proxy down; stderr still has the line.
             let _ = writeln!(file, "{line}");
         }
-    }
-}
-
-/// SIGTERM and SIGINT on Unix, Ctrl+C on Windows.
-struct Shutdown {
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(windows)]
-    ctrl_c: tokio::signal::windows::CtrlC,
-}
-
-impl Shutdown {
-    fn register() -> io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Ok(Shutdown {
-                terminate: signal(SignalKind::terminate())?,
-                interrupt: signal(SignalKind::interrupt())?,
-            })
-        }
-        #[cfg(windows)]
-        {
-            Ok(Shutdown {
-                ctrl_c: tokio::signal::windows::ctrl_c()?,
-            })
-        }
-    }
-
-    async fn wait(mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.terminate.recv() => {}
-            _ = self.interrupt.recv() => {}
-        }
-        #[cfg(windows)]
-        self.ctrl_c.recv().await;
     }
 }
 
