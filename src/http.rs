@@ -114,6 +114,7 @@ pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Err
                 let work = post_with_retries(
                     &lane.client,
                     request,
+                    &target,
                     config.proxy_shown(),
                     options,
                     &mut trace,
@@ -232,19 +233,22 @@ struct SendFailure {
     before_answer: bool,
 }
 
+/// `shown` is the request's URL as messages show it (`url_check::for_display`).
 async fn post_with_retries(
     client: &reqwest::Client,
     request: &Post<'_>,
+    shown: &str,
     proxy: Option<&str>,
     options: &CallOptions<'_>,
     trace: &mut Vec<String>,
 ) -> Result<Answer, Error> {
+    let through_proxy;
     let target = match proxy {
-        Some(proxy) => format!(
-            "{} through the proxy {proxy}",
-            url_check::for_display(request.url)
-        ),
-        None => url_check::for_display(request.url),
+        Some(proxy) => {
+            through_proxy = format!("{shown} through the proxy {proxy}");
+            through_proxy.as_str()
+        }
+        None => shown,
     };
     let timeout = options.timeout;
     let deadline = Instant::now() + timeout;
@@ -256,7 +260,7 @@ async fn post_with_retries(
             trace.push(format!(
                 "attempt {attempt}: POST {target} -> no complete answer before the timeout"
             ));
-            return Err(timeout_error(&target, timeout));
+            return Err(timeout_error(target, timeout));
         };
         let summary = match &outcome {
             Ok(reply) => status_text(reply.status),
@@ -266,7 +270,7 @@ async fn post_with_retries(
         trace.push(format!(
             "attempt {attempt}: POST {target} -> {summary} in {took}"
         ));
-        let (failure, retry_after) = match judge(outcome, &target) {
+        let (failure, retry_after) = match judge(outcome, target) {
             Verdict::Final(result) => return result,
             Verdict::Retryable(failure, retry_after) => (failure, retry_after),
         };

@@ -93,15 +93,27 @@ fn checked_jwt(jwt: &str) -> Result<ExpiryUnixSeconds, Error> {
     Ok(expiry)
 }
 
+/// The form fields before the JWT, form-urlencoded.
+const FORM_PREFIX: &str = "grant_type=client_credentials&client_assertion_type=\
+     urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=";
+
 fn form_body(jwt: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair(
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        )
-        .append_pair("client_assertion", jwt)
-        .finish()
+    // A JWT is base64url parts joined by dots, which form encoding leaves as they are: append it
+    // as is (byte-by-byte encoding of a 1 KB JWT was a tenth of the library's work per call).
+    // Anything else goes through the encoder.
+    let mut body = String::with_capacity(FORM_PREFIX.len() + jwt.len());
+    body.push_str(FORM_PREFIX);
+    if jwt.bytes().all(is_form_safe) {
+        body.push_str(jwt);
+    } else {
+        body.extend(url::form_urlencoded::byte_serialize(jwt.as_bytes()));
+    }
+    body
+}
+
+/// Bytes that application/x-www-form-urlencoded leaves as they are.
+fn is_form_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'*')
 }
 
 #[cfg(test)]
@@ -116,6 +128,18 @@ mod tests {
             "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3A\
              client-assertion-type%3Ajwt-bearer&client_assertion=h.p.s"
         );
+        // The same as the general encoder gives, with and without the fast path.
+        for jwt in ["eyJh_b-c.ZXhw.c2ln", "a b+c/d=é~"] {
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "client_credentials")
+                .append_pair(
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                )
+                .append_pair("client_assertion", jwt)
+                .finish();
+            assert_eq!(form_body(jwt), encoded, "{jwt}");
+        }
     }
 
     #[test]

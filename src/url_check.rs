@@ -44,7 +44,9 @@ fn is_loopback(host: &Host<&str>) -> bool {
 /// `url` for messages and traces: scheme, host, port and path only. User info and query are
 /// left out because either may carry credentials.
 pub fn for_display(url: &Url) -> String {
-    format!("{}{}", origin_for_display(url), url.path())
+    let mut shown = origin_for_display(url);
+    shown.push_str(url.path());
+    shown
 }
 
 /// `scheme://host[:port]` of `url`, without user info (a proxy's URL often carries a password).
