@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::http::Answer;
 use crate::secret::Secret;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// A token returned by a service (opaque), with what was sent to get it. Read with the
@@ -74,46 +75,22 @@ impl Token {
                 answer.status.as_u16()
             )));
         }
-        let mut fields: Map<String, Value> = serde_json::from_slice(&answer.body)
-            .map_err(|_| Error::invalid_response("the answer is not a JSON object"))?;
-        let access_token = match fields.remove("access_token") {
-            Some(Value::String(text)) if !text.is_empty() => Secret::from(text),
-            Some(Value::String(_)) => {
-                return Err(Error::invalid_response(
-                    "the answer's access_token is empty",
-                ))
-            }
-            None | Some(Value::Null) => {
-                return Err(Error::invalid_response("the answer has no access_token"))
-            }
-            Some(_) => {
-                return Err(Error::invalid_response(
-                    "the answer's access_token is not a string",
-                ))
-            }
-        };
-        let expires_in = match fields.get("expires_in") {
-            None | Some(Value::Null) => {
-                return Err(Error::invalid_response("the answer has no expires_in"))
-            }
-            Some(value) => value
-                .as_i64()
-                .filter(|lifetime| *lifetime > 0)
-                .ok_or_else(|| {
-                    Error::invalid_response(
-                        "the answer's expires_in is not a positive whole number",
-                    )
-                })?,
-        };
+        let Fields {
+            access_token,
+            token_type,
+            scope,
+            id_token,
+            expires_in,
+        } = Fields::parse(&answer.body)?;
         let expires_at_unix_ms = expires_in
             .checked_mul(unit.millis())
             .and_then(|lifetime_ms| lifetime_ms.checked_add(answer.received_at_unix_ms))
             .ok_or_else(|| Error::invalid_response("the answer's expires_in is too large"))?;
         Ok(Token {
             access_token,
-            token_type: optional_text(&mut fields, "token_type")?,
-            scope: optional_text(&mut fields, "scope")?,
-            id_token: Secret::from(optional_text(&mut fields, "id_token")?),
+            token_type,
+            scope,
+            id_token,
             endpoint: request.endpoint,
             jwt: request.jwt,
             // Valid JSON is valid UTF-8; the buffer moves into the secret without a copy.
@@ -164,6 +141,85 @@ impl Token {
 
     pub fn expires_at_unix_ms(&self) -> i64 {
         self.expires_at_unix_ms
+    }
+}
+
+/// The fields of a token answer, checked.
+struct Fields {
+    access_token: Secret,
+    token_type: String,
+    scope: String,
+    id_token: Secret,
+    expires_in: i64,
+}
+
+/// A well-formed answer, read straight into its fields. Any other answer is read again as a
+/// JSON object, field by field, for a message that says what is wrong with it.
+#[derive(Deserialize)]
+struct WellFormed {
+    access_token: Secret,
+    expires_in: i64,
+    token_type: Option<String>,
+    scope: Option<String>,
+    id_token: Option<Secret>,
+}
+
+impl Fields {
+    fn parse(body: &[u8]) -> Result<Fields, Error> {
+        match serde_json::from_slice::<WellFormed>(body) {
+            Ok(answer) if !answer.access_token.expose().is_empty() && answer.expires_in > 0 => {
+                Ok(Fields {
+                    access_token: answer.access_token,
+                    token_type: answer.token_type.unwrap_or_default(),
+                    scope: answer.scope.unwrap_or_default(),
+                    id_token: answer.id_token.unwrap_or_default(),
+                    expires_in: answer.expires_in,
+                })
+            }
+            _ => Fields::parse_checked(body),
+        }
+    }
+
+    /// Field by field, with a message for the first thing wrong.
+    fn parse_checked(body: &[u8]) -> Result<Fields, Error> {
+        let mut fields: Map<String, Value> = serde_json::from_slice(body)
+            .map_err(|_| Error::invalid_response("the answer is not a JSON object"))?;
+        let access_token = match fields.remove("access_token") {
+            Some(Value::String(text)) if !text.is_empty() => Secret::from(text),
+            Some(Value::String(_)) => {
+                return Err(Error::invalid_response(
+                    "the answer's access_token is empty",
+                ))
+            }
+            None | Some(Value::Null) => {
+                return Err(Error::invalid_response("the answer has no access_token"))
+            }
+            Some(_) => {
+                return Err(Error::invalid_response(
+                    "the answer's access_token is not a string",
+                ))
+            }
+        };
+        let expires_in = match fields.get("expires_in") {
+            None | Some(Value::Null) => {
+                return Err(Error::invalid_response("the answer has no expires_in"))
+            }
+            Some(value) => value
+                .as_i64()
+                .filter(|lifetime| *lifetime > 0)
+                .ok_or_else(|| {
+                    Error::invalid_response(
+                        "the answer's expires_in is not a positive whole number",
+                    )
+                })?,
+        };
+        Ok(Fields {
+            access_token,
+            token_type: optional_text(&mut fields, "token_type")?,
+            scope: optional_text(&mut fields, "scope")?,
+            id_token: Secret::from(optional_text(&mut fields, "id_token")?),
+            expires_in,
+        })
     }
 }
 
