@@ -25,8 +25,8 @@ const MAX_CA_FILE_BYTES: u64 = 16 << 20;
 pub struct ConfigBuilder {
     proxy: Option<ProxyUrl>,
     extra_roots: Vec<Certificate>,
-    /// Files read for `extra_roots`, by canonical path: a CA directory is mostly symlinks (hash
-    /// names and bundle members) to the same few files, each worth reading once.
+    /// Files whose certificates are in `extra_roots`, by canonical path: a CA directory is mostly
+    /// symlinks (hash names and bundle members) to the same few files, each worth reading once.
     files_read: HashSet<PathBuf>,
 }
 
@@ -110,24 +110,26 @@ impl ConfigBuilder {
             Error::invalid_argument(format!("the CA directory {path} cannot be read: {error}"))
         })?;
         let mut found = Vec::new();
-        let mut read = Vec::new();
+        let mut seen = HashSet::new();
+        let mut newly_read = Vec::new();
         let mut any_certificate = false;
         for entry in entries.flatten() {
-            let file = entry.path();
-            let Ok(canonical) = std::fs::canonicalize(&file) else {
+            let Ok(file) = std::fs::canonicalize(entry.path()) else {
                 continue;
             };
-            if !canonical.is_file()
-                || self.files_read.contains(&canonical)
-                || read.contains(&canonical)
-            {
-                any_certificate |= self.files_read.contains(&canonical);
+            if !file.is_file() || !seen.insert(file.clone()) {
                 continue;
             }
-            let certificates = read_pem_certificates(&canonical)?;
-            any_certificate |= !certificates.is_empty();
-            found.extend(certificates);
-            read.push(canonical);
+            if self.files_read.contains(&file) {
+                any_certificate = true;
+                continue;
+            }
+            let certificates = read_pem_certificates(&file)?;
+            if !certificates.is_empty() {
+                any_certificate = true;
+                found.extend(certificates);
+                newly_read.push(file);
+            }
         }
         if !any_certificate {
             return Err(Error::invalid_argument(format!(
@@ -135,7 +137,7 @@ impl ConfigBuilder {
             )));
         }
         self.extra_roots.extend(found);
-        self.files_read.extend(read);
+        self.files_read.extend(newly_read);
         Ok(())
     }
 
