@@ -140,6 +140,19 @@ namespace NativeToken
             return new ErrorRecord(exception, "NativeToken." + name, category, target);
         }
 
+        /// <summary>
+        /// After a native call: when Ctrl+C stopped it (NT_CANCELLED), drops the error the library
+        /// recorded (it says only that) and stops the pipeline the way PowerShell does.
+        /// </summary>
+        internal static void ThrowIfCancelled(uint result)
+        {
+            if (result == NativeMethods.Cancelled)
+            {
+                NativeMethods.nt_error_free(NativeMethods.nt_error_take_last());
+                throw new PipelineStoppedException();
+            }
+        }
+
         /// <summary>The name of a result code (nt_result_name: "HttpStatus", ..., "Unknown").</summary>
         internal static unsafe string ResultName(uint result) => NativeText.FromCString(NativeMethods.nt_result_name(result));
 

@@ -92,11 +92,7 @@ namespace NativeToken.Commands
                     uint rc = NativeCall.Armor(config, baseUrl, Code!, timeoutMs, _cancellation, token);
                     if (rc != NativeMethods.Ok)
                     {
-                        if (rc == NativeMethods.Cancelled)
-                        {
-                            NativeMethods.nt_error_free(NativeMethods.nt_error_take_last());
-                            throw new PipelineStoppedException();
-                        }
+                        Errors.ThrowIfCancelled(rc);
                         Throw(Errors.Native(this, rc, PSValues.DisplayUrl(baseUrl) + "/auth/token", verbose));
                     }
 

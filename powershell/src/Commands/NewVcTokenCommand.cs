@@ -256,12 +256,7 @@ namespace NativeToken.Commands
         [DoesNotReturn]
         private void Fail(uint rc, string endpoint, bool verbose)
         {
-            if (rc == NativeMethods.Cancelled)
-            {
-                // Ctrl+C: the pipeline is stopping; the error the library recorded says only that.
-                NativeMethods.nt_error_free(NativeMethods.nt_error_take_last());
-                throw new PipelineStoppedException();
-            }
+            Errors.ThrowIfCancelled(rc);
             Throw(Errors.Native(this, rc, PSValues.DisplayUrl(endpoint), verbose));
         }
 
