@@ -72,11 +72,13 @@ fn reissue(base_url: &str, access_token: &str, options: &CallOptions<'_>) -> Res
     post_for_token(&url, &body, options)
 }
 
-/// `base_url` with `path` appended to its path; its query (if any) is kept.
+/// `base_url` with `path` appended to its path; its query (if any) is kept. The whole URL must
+/// fit in a request, path included.
 fn service_url(base_url: &str, path: &str) -> Result<Url, Error> {
     let mut url = url_check::checked_url(base_url, BASE_URL_FORM)?;
     let joined = format!("{}{path}", url.path().trim_end_matches('/'));
     url.set_path(&joined);
+    url_check::ensure_sendable(&url)?;
     Ok(url)
 }
 

@@ -73,6 +73,7 @@ fn checked_endpoint(endpoint: &str) -> Result<Url, Error> {
         return Ok(url);
     }
     let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
+    url_check::ensure_sendable(&url)?;
     LAST_CHECKED.with(|last| last.borrow_mut().endpoint = Some((endpoint.to_owned(), url.clone())));
     Ok(url)
 }

@@ -33,6 +33,28 @@ pub fn checked_url(text: &str, expected_form: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
+/// The longest URL a request can be sent to, written out in full (`Url::as_str`, fragment
+/// included): reqwest turns every URL into an `http::Uri`, which takes at most `u16::MAX - 1`
+/// bytes, and panics on one it cannot make.
+pub(crate) const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
+/// Refuses `url` (the URL a call will post to, as built from the caller's input) when it is too
+/// long to be sent. The only check of this limit, made for every kind of call before any
+/// request; the URL is not echoed (its query may hold a secret).
+pub fn ensure_sendable(url: &Url) -> Result<(), Error> {
+    let length = url.as_str().len();
+    if length > MAX_URL_BYTES {
+        return Err(Error::new(
+            nt_result::NT_INVALID_URL,
+            format!(
+                "the URL to post to is {length} bytes long written out in full; an HTTP \
+                 request can carry at most {MAX_URL_BYTES} bytes (64 KiB - 2)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Ipv4(address) => address.is_loopback(),
@@ -108,6 +130,29 @@ mod tests {
         assert!(insecure.message().contains("https"));
         let invalid = checked_url("not a url", FORM).unwrap_err();
         assert!(invalid.message().contains(FORM) && !invalid.message().contains("not a url"));
+    }
+
+    #[test]
+    fn the_url_limit_is_the_one_of_http_uri() {
+        // The same conversion reqwest makes before it sends (and panics on when it fails).
+        let url_of_length = |length: usize| {
+            let prefix = "http://127.0.0.1:1/t?pad=";
+            Url::parse(&format!("{prefix}{}", "x".repeat(length - prefix.len()))).unwrap()
+        };
+        let largest = url_of_length(MAX_URL_BYTES);
+        assert_eq!(largest.as_str().len(), MAX_URL_BYTES);
+        assert!(largest.as_str().parse::<::http::Uri>().is_ok());
+        assert!(ensure_sendable(&largest).is_ok());
+        let too_long = url_of_length(MAX_URL_BYTES + 1);
+        assert!(too_long.as_str().parse::<::http::Uri>().is_err());
+        let error = ensure_sendable(&too_long).unwrap_err();
+        assert_eq!(error.kind(), nt_result::NT_INVALID_URL);
+        assert!(
+            error.message().contains("65534 bytes"),
+            "{}",
+            error.message()
+        );
+        assert!(!error.message().contains("xxxx"), "{}", error.message());
     }
 
     #[test]
