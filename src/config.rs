@@ -67,20 +67,40 @@ pub struct Lane {
 static DEFAULT: OnceCell<Config> = OnceCell::new();
 
 impl ConfigBuilder {
-    /// Sends every request through the proxy at `url` (`http://[user:password@]host:port`).
+    /// Sends every request through the proxy at `url` (`http://[user:password@]host[:port]`,
+    /// a trailing `/` allowed).
     pub fn set_proxy(&mut self, url: &str) -> Result<(), Error> {
         let invalid = |why: &str| {
             Error::invalid_argument(format!(
-                "the proxy URL {why}; expected the form http://host:port"
+                "the proxy URL {why}; expected the form http://[user:password@]host:port"
             ))
         };
         // Not echoed: it may hold a password.
         let parsed = Url::parse(url).map_err(|_| invalid("is not an absolute URL"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(invalid("does not start with http:// or https://"));
+        match parsed.scheme() {
+            "http" => {}
+            // Spoken to in TLS, a plain proxy (what such a URL usually names, written with the
+            // scheme of the requests it carries) never answers, and the call would wait for
+            // its whole timeout.
+            "https" => {
+                return Err(invalid(
+                    "starts with https://, and proxies reached over TLS are not supported; \
+                     for a plain HTTP proxy (most are), write the proxy's URL with http:// \
+                     (requests to https URLs still go through it in an end-to-end TLS tunnel, \
+                     CONNECT)",
+                ))
+            }
+            _ => return Err(invalid("does not start with http://")),
         }
         if parsed.host_str().is_none() {
             return Err(invalid("has no host"));
+        }
+        // Nothing of a path, query or fragment is used by a proxy: one given is a mistake
+        // (often the URL of a service pasted as the proxy's).
+        if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(invalid(
+                "has something after host:port (a path, query or fragment)",
+            ));
         }
         let shown = url_check::origin_for_display(&parsed);
         self.proxy = Some(ProxyUrl { url: parsed, shown });
@@ -308,9 +328,27 @@ mod tests {
     #[test]
     fn proxy_urls_are_checked_and_shown_without_credentials() {
         let mut builder = ConfigBuilder::default();
-        for bad in ["", "proxy:3128", "socks5://proxy:1080", "http://"] {
+        for bad in [
+            "",
+            "proxy:3128",
+            "socks5://proxy:1080",
+            "http://",
+            "http://127.0.0.1:1/some/path",
+            "http://127.0.0.1:1?x=1",
+            "http://127.0.0.1:1/?",
+            "http://127.0.0.1:1#f",
+        ] {
             let error = builder.set_proxy(bad).unwrap_err();
             assert_eq!(error.kind(), nt_result::NT_INVALID_ARGUMENT, "{bad}");
+        }
+        let tls = builder
+            .set_proxy("https://u:secret@proxy:3128")
+            .unwrap_err();
+        assert_eq!(tls.kind(), nt_result::NT_INVALID_ARGUMENT);
+        assert!(tls.message().contains("write the proxy's URL with http://"));
+        assert!(!tls.message().contains("secret") && !tls.message().contains("proxy:3128"));
+        for good in ["http://proxy:3128/", "http://[::1]:3128", "http://proxy"] {
+            builder.set_proxy(good).unwrap();
         }
         builder
             .set_proxy("http://user:p%40ss@proxy.example:3128")

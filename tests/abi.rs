@@ -447,7 +447,7 @@ fn building_a_configuration_takes_the_builder_in_every_case() {
             nt_result::NT_INVALID_ARGUMENT,
         );
         assert!(
-            message.contains("expected the form http://host:port"),
+            message.contains("expected the form http://[user:password@]host:port"),
             "{message}"
         );
         assert_eq!(
@@ -456,6 +456,64 @@ fn building_a_configuration_takes_the_builder_in_every_case() {
         );
         nt_config_builder_free(builder);
     }
+}
+
+#[test]
+fn proxy_urls_are_only_http_host_port() {
+    // What the header documents: `http://[user:password@]host:port` (a trailing / allowed);
+    // anything else is InvalidArgument and leaves the builder unchanged.
+    let set = |url: &str| {
+        let mut builder = ptr::null_mut();
+        assert_eq!(
+            unsafe { nt_config_builder_new(&mut builder) },
+            nt_result::NT_OK
+        );
+        let (text, len) = arg(url);
+        let result = unsafe { nt_config_builder_set_proxy(builder, text, len) };
+        let message = (result != nt_result::NT_OK).then(|| take_failure(result).message);
+        unsafe { nt_config_builder_free(builder) };
+        (result, message)
+    };
+    for good in [
+        "http://127.0.0.1:3128",
+        "http://127.0.0.1:3128/",
+        "http://user:pa%40ss@proxy.example:8080",
+        "http://[::1]:3128",
+    ] {
+        assert_eq!(set(good).0, nt_result::NT_OK, "{good}");
+    }
+    for (bad, why) in [
+        ("http://127.0.0.1:1/some/path", "after host:port"),
+        ("http://127.0.0.1:1?x=1", "after host:port"),
+        ("http://127.0.0.1:1/#fragment", "after host:port"),
+        ("socks5://127.0.0.1:1080", "does not start with http://"),
+        ("127.0.0.1:3128", "not an absolute URL"),
+    ] {
+        let (result, message) = set(bad);
+        assert_eq!(result, nt_result::NT_INVALID_ARGUMENT, "{bad}");
+        let message = message.unwrap();
+        assert!(message.contains(why), "{bad}: {message}");
+        assert!(!message.contains("127.0.0.1"), "not echoed: {message}");
+    }
+    // A proxy reached over TLS is refused at once (not a call that waits out its timeout on a
+    // plain proxy), saying what to write instead, without the URL's password.
+    let (result, message) = set("https://user:proxy-password@127.0.0.1:3128");
+    assert_eq!(result, nt_result::NT_INVALID_ARGUMENT);
+    let message = message.unwrap();
+    assert!(
+        message.contains("starts with https://")
+            && message.contains("write the proxy's URL with http://"),
+        "{message}"
+    );
+    assert!(!message.contains("proxy-password"), "{message}");
+}
+
+#[test]
+fn the_header_shows_this_version() {
+    // nt_version's example in the header is the version it comes with.
+    let header = include_str!("../include/native_token.h");
+    let example = format!("e.g. `\"{}\"`", env!("CARGO_PKG_VERSION"));
+    assert!(header.contains(&example), "the header has no {example}");
 }
 
 #[test]

@@ -168,7 +168,9 @@ namespace NativeToken
         /// <summary>
         /// A proxy variable's value as .NET reads it: "[http://][user[:password]@]host[:port]"
         /// (anything after the port's digits ignored; user and password may be percent-encoded);
-        /// null when empty or unusable.
+        /// null when empty or unusable. An "https://" value keeps its scheme: the native library
+        /// refuses a proxy reached over TLS with an error that names the variable and says to
+        /// write http://, where dropping the variable would send the call elsewhere unnoticed.
         /// </summary>
         private static Uri? ParseProxy(string? value)
         {
@@ -177,9 +179,15 @@ namespace NativeToken
                 return null;
             }
             string rest = value!;
+            string scheme = "http";
             if (rest.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
             {
                 rest = rest.Substring(7);
+            }
+            else if (rest.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                scheme = "https";
+                rest = rest.Substring(8);
             }
 
             string? user = null;
@@ -210,7 +218,7 @@ namespace NativeToken
             }
 
             string host;
-            int port = 80;
+            int port = scheme == "https" ? 443 : 80;
             int bracket = rest.IndexOf(']');
             int separator = rest.LastIndexOf(':');
             if (separator < 0 || (bracket >= 0 && separator < bracket))
@@ -234,7 +242,7 @@ namespace NativeToken
 
             try
             {
-                var builder = new UriBuilder("http", host, port);
+                var builder = new UriBuilder(scheme, host, port);
                 if (user != null)
                 {
                     builder.UserName = Uri.EscapeDataString(user);

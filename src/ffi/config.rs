@@ -18,13 +18,16 @@ pub unsafe extern "C" fn nt_config_builder_new(out_builder: *mut *mut ConfigBuil
 }
 
 /// Sends every request of the configuration through the proxy at `proxy_url`
-/// (`http://[user:password@]host:port`): `http` URLs as absolute-form requests, `https` URLs
-/// through a `CONNECT` tunnel. Which hosts bypass the proxy is the caller's decision: build a
-/// configuration without a proxy for them. Messages name the proxy without its user name and
-/// password.
+/// (`http://[user:password@]host:port`, user name and password percent-encoded, a trailing `/`
+/// allowed): `http` URLs as absolute-form requests, `https` URLs through a `CONNECT` tunnel
+/// (end-to-end TLS with the service). The proxy itself is spoken to in plain HTTP. Which hosts
+/// bypass the proxy is the caller's decision: build a configuration without a proxy for them.
+/// Messages name the proxy without its user name and password.
 ///
-/// `NT_INVALID_ARGUMENT` for a URL that is not `http(s)://host[:port]`; the builder is then
-/// unchanged.
+/// `NT_INVALID_ARGUMENT`, with the builder unchanged, for anything else: not an absolute URL,
+/// no host, a scheme other than `http` (an `https://` proxy URL, a proxy reached over TLS, is
+/// not supported: the message says to write it with `http://`), or anything after the port (a
+/// path other than `/`, a query, a fragment).
 ///
 /// # Safety
 /// `builder` must be used by one thread at a time; `proxy_url` NULL or valid for `len` bytes.

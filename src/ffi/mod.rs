@@ -235,7 +235,7 @@ unsafe fn write_text(text: &str, out_ptr: Out<*const u8>, out_len: Out<usize>) {
     }
 }
 
-/// The library's version, e.g. `"0.1.0"`.
+/// The library's version (the crate's, `MAJOR.MINOR.PATCH`), e.g. `"0.2.0"`.
 ///
 /// Returns a static NUL-terminated string; never free it. Thread-safe.
 #[no_mangle]

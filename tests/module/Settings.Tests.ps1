@@ -115,6 +115,22 @@ Describe 'Proxies set in the session' -Tag 'Compiled' {
         Restore-Environment $saved
     }
 
+    It 'refuses an https:// proxy at once, naming the variable and saying to write http://' {
+        # A plain proxy written with https:// (a common slip) would otherwise be spoken to in
+        # TLS, and the call would wait out its timeout.
+        $endpoint = Get-NtTlspcEndpoint $emulator -Tenant $tenant
+        $tlsProxy = $proxy.Url -replace '^http://', 'https://user:proxy-password@'
+        $proxied = @(Get-NtProxyLog $proxy).Count
+        $result = Invoke-NtScript $runspace '$env:NATIVETOKEN_TIMEOUT_SEC = 20; $env:HTTP_PROXY = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Proxy = $tlsProxy; Endpoint = $endpoint; Jwt = $jwt }
+        $result.Error.FullyQualifiedErrorId | Should -BeExactly (Get-ExpectedErrorId -Kind InvalidArgument -Command New-VcToken)
+        $result.Error.Message | Should -Match 'starts with https://'
+        $result.Error.Message | Should -Match 'write the proxy''s URL with http://'
+        $result.Error.Message | Should -Match 'the proxy set by HTTP_PROXY'
+        $result.Error.Message | Should -Not -Match 'proxy-password'
+        $result.Elapsed.TotalSeconds | Should -BeLessThan 5
+        @(Get-NtProxyLog $proxy).Count | Should -Be $proxied
+    }
+
     It 'sends an http call through HTTP_PROXY as an absolute-form request' {
         $endpoint = Get-NtTlspcEndpoint $emulator -Tenant $tenant
         $result = Invoke-NtScript $runspace '$env:HTTP_PROXY = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Proxy = $proxy.Url; Endpoint = $endpoint; Jwt = $jwt }
