@@ -291,7 +291,7 @@ async fn post_with_retries(
         }
         let reason = retry_after.map_or_else(
             || format!("{} is transient", failure.kind().name()),
-            |after| format!("the server sent Retry-After: {}", after.as_secs()),
+            |after| retry_after_reason(after, delay),
         );
         trace.push(format!(
             "retrying in {} because {reason}",
@@ -450,7 +450,8 @@ fn status_text(status: StatusCode) -> String {
     }
 }
 
-/// `Retry-After` in seconds, capped; the HTTP-date form is ignored (backoff applies instead).
+/// `Retry-After` in seconds, as the server sent it (`retry_delay` caps it); the HTTP-date form
+/// is ignored (backoff applies instead).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds: u64 = headers
         .get(RETRY_AFTER)?
@@ -459,15 +460,37 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim()
         .parse()
         .ok()?;
-    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+    Some(Duration::from_secs(seconds))
 }
 
-/// The wait before retry number `attempt`: the server's `Retry-After`, else exponential
-/// backoff; plus up to a quarter more, so that many clients refused together do not return
-/// together.
+/// The wait before retry number `attempt`: the server's `Retry-After` up to
+/// `MAX_RETRY_AFTER`, else exponential backoff; plus up to a quarter more, so that many clients
+/// refused together do not return together.
 fn retry_delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
-    let base = retry_after.unwrap_or(FIRST_BACKOFF * 2u32.pow(attempt - 1));
+    let base = retry_after.map_or(FIRST_BACKOFF * 2u32.pow(attempt - 1), |after| {
+        after.min(MAX_RETRY_AFTER)
+    });
     base + jitter(base / 4)
+}
+
+/// Why a retry waits `delay` after the server sent `Retry-After: after`, for the trace: what
+/// the server asked for, and what the cap and the jitter made of it.
+fn retry_after_reason(after: Duration, delay: Duration) -> String {
+    let honoured = after.min(MAX_RETRY_AFTER);
+    let mut adjustments = Vec::new();
+    if after > MAX_RETRY_AFTER {
+        adjustments.push(format!("capped at {}", seconds_text(MAX_RETRY_AFTER)));
+    }
+    let jitter = delay.saturating_sub(honoured);
+    if !jitter.is_zero() {
+        adjustments.push(format!("plus {} of jitter", seconds_text(jitter)));
+    }
+    let sent = format!("the server sent Retry-After: {}", after.as_secs());
+    if adjustments.is_empty() {
+        sent
+    } else {
+        format!("{sent} ({})", adjustments.join(", "))
+    }
 }
 
 /// A pseudo-random duration in `[0, max]`. Seeded from the per-process random hash keys, the
@@ -634,7 +657,11 @@ mod tests {
         headers.insert(RETRY_AFTER, "3".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
         headers.insert(RETRY_AFTER, "3600".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3600)));
+        for _ in 0..100 {
+            let capped = retry_delay(1, Some(Duration::from_secs(3600)));
+            assert!(capped >= MAX_RETRY_AFTER && capped <= MAX_RETRY_AFTER * 5 / 4);
+        }
         headers.insert(
             RETRY_AFTER,
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
@@ -650,6 +677,27 @@ mod tests {
         assert!(samples
             .iter()
             .all(|sample| *sample <= Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn retry_after_reasons_say_what_was_sent_and_what_was_made_of_it() {
+        let secs = Duration::from_secs;
+        assert_eq!(
+            retry_after_reason(secs(10), Duration::from_millis(5_700)),
+            "the server sent Retry-After: 10 (capped at 5 s, plus 700 ms of jitter)"
+        );
+        assert_eq!(
+            retry_after_reason(secs(2), Duration::from_millis(2_250)),
+            "the server sent Retry-After: 2 (plus 250 ms of jitter)"
+        );
+        assert_eq!(
+            retry_after_reason(secs(3600), secs(5)),
+            "the server sent Retry-After: 3600 (capped at 5 s)"
+        );
+        assert_eq!(
+            retry_after_reason(Duration::ZERO, Duration::ZERO),
+            "the server sent Retry-After: 0"
+        );
     }
 
     #[test]

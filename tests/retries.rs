@@ -32,7 +32,10 @@ fn retry_after_429_is_honoured() {
     );
     assert!(
         lines[1].starts_with("retrying in 1")
-            && lines[1].ends_with("because the server sent Retry-After: 1")
+            && lines[1].contains("because the server sent Retry-After: 1")
+            && !lines[1].contains("capped"),
+        "{}",
+        lines[1]
     );
     assert!(lines[2].starts_with("attempt 2: POST ") && lines[2].contains("-> HTTP 200 OK"));
 }
@@ -116,11 +119,11 @@ fn no_retry_past_the_deadline() {
 }
 
 #[test]
-fn retry_after_is_capped_at_five_seconds() {
+fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
     let emulator = Emulator::start();
     let started = Instant::now();
-    vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=3600*1"),
+    let token = vc_fetch(
+        &emulator.vc_endpoint_with_fault("503=10*1"),
         &fresh_jwt(),
         15_000,
     )
@@ -130,6 +133,35 @@ fn retry_after_is_capped_at_five_seconds() {
         took >= Duration::from_secs(5) && took < Duration::from_secs(7),
         "{took:?}"
     );
+    // "retrying in 5.70 s because the server sent Retry-After: 10 (capped at 5 s, plus 700 ms
+    // of jitter)": what the server sent, and what the cap and the jitter made of it.
+    let line = token.trace.lines().nth(1).expect("a retry line");
+    let (wait, reason) = line
+        .strip_prefix("retrying in ")
+        .and_then(|rest| rest.split_once(" s because "))
+        .unwrap_or_else(|| panic!("{line}"));
+    let wait: f64 = wait.parse().unwrap_or_else(|_| panic!("{line}"));
+    assert!((5.0..=6.25).contains(&wait), "{line}");
+    assert!(
+        took.as_secs_f64() >= wait,
+        "waited as said: {took:?}, {line}"
+    );
+    let adjustments = reason
+        .strip_prefix("the server sent Retry-After: 10 (capped at 5 s")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{line}"));
+    let jitter_s = match adjustments.strip_prefix(", plus ") {
+        None if adjustments.is_empty() => 0.0,
+        None => panic!("{line}"),
+        Some(jitter) => match jitter.strip_suffix(" ms of jitter") {
+            Some(ms) => ms.parse::<f64>().unwrap_or_else(|_| panic!("{line}")) / 1000.0,
+            None => jitter
+                .strip_suffix(" s of jitter")
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or_else(|| panic!("{line}")),
+        },
+    };
+    assert!((wait - 5.0 - jitter_s).abs() < 0.006, "{line}");
 }
 
 #[test]
