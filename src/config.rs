@@ -231,6 +231,13 @@ impl Config {
     fn new_lane(&self) -> Result<Lane, Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
+            // The runtime's only other thread looks up host names (getaddrinfo blocks, so it
+            // cannot run on the caller's thread and still be left behind by a timeout). It
+            // ends once its lookup is done instead of idling on (10 s by default): the caller
+            // gets its thread back with no library thread left running in its process (one
+            // that forks, or unloads the library, right after a call). A lookup happens only for
+            // a new connection to a host name, where a thread's start is nothing beside it.
+            .thread_keep_alive(Duration::ZERO)
             .build()
             .map_err(|error| {
                 Error::new(
