@@ -65,19 +65,25 @@ pub struct Post<'a> {
 pub struct CallOptions<'a> {
     pub config: Option<&'a Config>,
     pub timeout: Duration,
+    /// `timeout` after the call began (when these options were made, as the export was
+    /// entered): the timeout covers the whole call, making the default configuration or a new
+    /// lane included.
+    pub deadline: Instant,
     pub cancel: Option<&'a Cancel>,
 }
 
 impl<'a> CallOptions<'a> {
-    /// `timeout_ms` 0 is 30 s.
+    /// `timeout_ms` 0 is 30 s, counted from now.
     pub fn new(
         config: Option<&'a Config>,
         timeout_ms: u32,
         cancel: Option<&'a Cancel>,
     ) -> CallOptions<'a> {
+        let timeout = timeout_from(timeout_ms);
         CallOptions {
             config,
-            timeout: timeout_from(timeout_ms),
+            timeout,
+            deadline: Instant::now() + timeout,
             cancel,
         }
     }
@@ -251,7 +257,7 @@ async fn post_with_retries(
         None => shown,
     };
     let timeout = options.timeout;
-    let deadline = Instant::now() + timeout;
+    let deadline = options.deadline;
     for attempt in 1..=MAX_ATTEMPTS {
         let attempt_started = Instant::now();
         let Ok(outcome) =
