@@ -121,12 +121,12 @@ Describe 'Proxies set in the session' -Tag 'Compiled' {
         $endpoint = Get-NtTlspcEndpoint $emulator -Tenant $tenant
         $tlsProxy = $proxy.Url -replace '^http://', 'https://user:proxy-password@'
         $proxied = @(Get-NtProxyLog $proxy).Count
-        $result = Invoke-NtScript $runspace '$env:NATIVETOKEN_TIMEOUT_SEC = 20; $env:HTTP_PROXY = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Proxy = $tlsProxy; Endpoint = $endpoint; Jwt = $jwt }
+        $result = Invoke-NtScript $runspace '$env:HTTP_PROXY = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Proxy = $tlsProxy; Endpoint = $endpoint; Jwt = $jwt }
         $result.Error.FullyQualifiedErrorId | Should -BeExactly (Get-ExpectedErrorId -Kind InvalidArgument -Command New-VcToken)
-        $result.Error.Message | Should -Match 'starts with https://'
-        $result.Error.Message | Should -Match 'write the proxy''s URL with http://'
-        $result.Error.Message | Should -Match 'the proxy set by HTTP_PROXY'
-        $result.Error.Message | Should -Not -Match 'proxy-password'
+        $result.Error.Exception.Message | Should -Match 'starts with https://'
+        $result.Error.Exception.Message | Should -Match 'write the proxy''s URL with http://'
+        $result.Error.Exception.Message | Should -Match 'the proxy set by HTTP_PROXY'
+        $result.Error.Exception.Message | Should -Not -Match 'proxy-password'
         $result.Elapsed.TotalSeconds | Should -BeLessThan 5
         @(Get-NtProxyLog $proxy).Count | Should -Be $proxied
     }
