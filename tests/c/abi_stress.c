@@ -172,6 +172,69 @@ static void cancel_a_hanging_call(const char *hang_url, const char *jwt) {
     nt_cancel_free(cancel);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * The longest URL a call posts to is 65,534 bytes as sent (what the HTTP stack can carry): the
+ * largest is sent, one byte more is NT_INVALID_URL (it was NT_PANIC), for every kind of call.
+ */
+enum { LARGEST_URL = 65534 };
+
+/* `before` + "?pad=xxx..." such that, with `appended` added to the path, the URL is `length`
+ * bytes. The caller frees it. */
+static char *padded_url(const char *before, const char *appended, size_t length) {
+    size_t fixed = strlen(before) + strlen(appended) + strlen("?pad=");
+    char *url = malloc(length - strlen(appended) + 1);
+    if (url == NULL) abort();
+    int n = sprintf(url, "%s?pad=", before);
+    memset(url + n, 'x', length - fixed);
+    url[length - strlen(appended)] = '\0';
+    return url;
+}
+
+static void long_urls(const char *http, const char *ok_url, const char *jwt) {
+    nt_token *token = NULL;
+    char *largest = padded_url(ok_url, "", LARGEST_URL);
+    nt_result r = vc_fetch(NULL, largest, jwt, 0, NULL, &token);
+    count(r);
+    expect(r == NT_OK, "the largest endpoint is sent");
+    if (r == NT_OK) check_token(token, jwt);
+    token = NULL;
+    free(largest);
+    char *too_long = padded_url(ok_url, "", LARGEST_URL + 1);
+    check_error(vc_fetch(NULL, too_long, jwt, 0, NULL, &token), NT_INVALID_URL, "xxxxxxxx",
+                "endpoint one byte too long");
+    free(too_long);
+
+    char base[512];
+    snprintf(base, sizeof base, "%s/", http);
+    too_long = padded_url(base, "auth/token", LARGEST_URL + 1);
+    check_error(nt_armor_token_fetch(NULL, u8(too_long), strlen(too_long), u8("code"), 4,
+                                     u8("authorization_code"), 18, 0, NULL, &token),
+                NT_INVALID_URL, "xxxxxxxx", "Armor token URL one byte too long");
+    free(too_long);
+    too_long = padded_url(base, "auth/token/reissue", LARGEST_URL + 1);
+    check_error(nt_armor_token_reissue(NULL, u8(too_long), strlen(too_long), u8("token"), 5, 0,
+                                       NULL, &token),
+                NT_INVALID_URL, "xxxxxxxx", "reissue URL one byte too long");
+    free(too_long);
+    expect(token == NULL, "out pointer untouched on failure");
+}
+
+/* set_proxy takes http://[user:password@]host:port only; the rest leaves the builder as it was. */
+static void proxy_urls(void) {
+    static const char *refused[] = {
+        "http://127.0.0.1:1/some/path", "http://127.0.0.1:1?x=1", "http://127.0.0.1:1/#f",
+        "https://user:secret@127.0.0.1:3128", "socks5://127.0.0.1:1080",
+    };
+    nt_config_builder *builder = NULL;
+    expect(nt_config_builder_new(&builder) == NT_OK, "builder");
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++)
+        check_error(nt_config_builder_set_proxy(builder, u8(refused[k]), strlen(refused[k])),
+                    NT_INVALID_ARGUMENT, "secret", refused[k]);
+    const char *good = "http://user:secret@127.0.0.1:3128/";
+    expect(nt_config_builder_set_proxy(builder, u8(good), strlen(good)) == NT_OK, "proxy set");
+    nt_config_builder_free(builder);
+}
+
 int main(int argc, char **argv) {
     if (argc != 6) {
         fprintf(stderr, "usage: %s <calls> <http base> <https base> <cert> <closed port>\n", argv[0]);
@@ -324,6 +387,8 @@ int main(int argc, char **argv) {
     check_error(vc_fetch(NULL, hang_url, jwt, 300, NULL, &token), NT_TIMEOUT, jwt, "timeout");
     check_error(vc_fetch(NULL, tls_url, jwt, 0, NULL, &token), NT_TLS_FAILED, jwt, "untrusted certificate");
     cancel_a_hanging_call(hang_url, jwt);
+    long_urls(http, ok_url, jwt);
+    proxy_urls();
     expect(token == NULL, "out pointer untouched on failure");
     expect(nt_error_take_last() == NULL, "last error taken");
 
