@@ -77,7 +77,7 @@ Describe 'Server faults' {
         Get-NtHttpStatus $result.Error.Exception | Should -Be 429
         $result.Error.Exception.Message | Should -BeExactly "HTTP 429 Too Many Requests from $(Get-NtShownUrl $endpoint): Too Many Requests (code 429)"
         $trace = Get-NativeTrace $result
-        @($trace -match '^retrying in 1(\.\d+)? s because the server sent Retry-After: 1$').Count | Should -Be 2
+        @($trace -match '^retrying in 1(\.\d+)? s because the server sent Retry-After: 1( \(plus \d+ ms of jitter\))?$').Count | Should -Be 2
         $trace[-1] | Should -BeExactly 'not retried: 2 retries made already'
         $result.Error.Exception.Data['NativeTokenTrace'] | Should -Not -BeNullOrEmpty
     }
@@ -101,7 +101,7 @@ Describe 'Server faults' {
         $trace = Get-NativeTrace $result
         $trace.Count | Should -Be 3
         $trace[0] | Should -Match "^attempt 1: POST $target -> $Refusal in \d+ ms$"
-        $trace[1] | Should -Match '^retrying in 1(\.\d+)? s because the server sent Retry-After: 1$'
+        $trace[1] | Should -Match '^retrying in 1(\.\d+)? s because the server sent Retry-After: 1( \(plus \d+ ms of jitter\))?$'
         $trace[2] | Should -Match "^attempt 2: POST $target -> HTTP 200 OK in \d+ ms$"
         $secrets = $jwt, (Get-NtPassword $result.Output[0].AccessToken)
         Find-NtSecret (Get-NtVisibleText $result) $secrets | Should -BeNullOrEmpty
