@@ -5,6 +5,7 @@ mod armor;
 mod cert;
 mod cli;
 mod faults;
+mod issued;
 mod logging;
 mod random;
 mod reply;
