@@ -9,8 +9,9 @@
 # Nothing is compiled, and no request is made, at import.
 
 param(
-    # Import-Module NativeToken -ArgumentList @{ Takeover = $false }: no aliases; the originals'
-    # commands stay theirs. Wins over $env:NATIVETOKEN_TAKEOVER.
+    # Import-Module NativeToken -ArgumentList @{ Takeover = ... }: $false, no aliases (the
+    # originals' commands stay theirs); $true, the aliases even when neither original is loaded
+    # or installed. Wins over $env:NATIVETOKEN_TAKEOVER. Default: see Get-TakeoverSetting.
     [hashtable] $Options = @{}
 )
 
@@ -19,22 +20,30 @@ param(
 # VenafiPS's own $VenafiSession is the session (the cmdlets find it through its module).
 $script:VenafiSession = $null
 
-# The names the originals call their token commands by, and the cmdlet each one now means.
-# Global aliases, because PowerShell looks up an alias before any function (also from inside a
-# module, where the module's own functions otherwise come first); an alias exported by this
-# module with the cmdlet's own name would resolve to itself.
+# Per original module (by its module name), the names it calls its token commands by, and the
+# cmdlet each one now means. Global aliases, because PowerShell looks up an alias before any
+# function (also from inside a module, where the module's own functions otherwise come first);
+# an alias exported by this module with the cmdlet's own name would resolve to itself.
 $script:TakeoverAliases = [ordered]@{
-    'New-VcToken'           = 'NativeToken\New-VcToken'        # VenafiPS (public)
-    'New-ArmorApiToken'     = 'NativeToken\New-ArmorApiToken'  # ArmorPowerShell up to 1.0.295 (private)
-    'Request-ArmorApiToken' = 'NativeToken\New-ArmorApiToken'  # ArmorPowerShell from 1.0.300 (private)
-    'Update-ArmorApiToken'  = 'NativeToken\Update-ArmorApiToken' # ArmorPowerShell's renewal (private)
+    'VenafiPS' = [ordered]@{
+        'New-VcToken' = 'NativeToken\New-VcToken'                     # public
+    }
+    'Armor'    = [ordered]@{
+        'New-ArmorApiToken'     = 'NativeToken\New-ArmorApiToken'     # private, up to 1.0.295
+        'Request-ArmorApiToken' = 'NativeToken\New-ArmorApiToken'     # private, from 1.0.300
+        'Update-ArmorApiToken'  = 'NativeToken\Update-ArmorApiToken'  # private, the renewal
+    }
 }
 
-# Whether the takeover is on: -ArgumentList @{ Takeover = ... } if given, else
-# $env:NATIVETOKEN_TAKEOVER ('0', 'false', 'off' or 'no' turn it off), else on. Read by the
-# cmdlets too: with it off they never touch VenafiPS's session.
+# The takeover: 'Off', 'On', or 'Auto' (the default): the aliases of an original that is loaded or
+# installed (a folder of its name in $env:PSModulePath, so that a later Import-Module or
+# auto-loading finds it), and no others: an alias with a cmdlet's own name makes Get-Help list two
+# entries, a cost only worth paying where there is something to take over.
+# -ArgumentList @{ Takeover = $true / $false } if given, else $env:NATIVETOKEN_TAKEOVER ('0',
+# 'false', 'off', 'no': Off; '1', 'true', 'on', 'yes': On), else Auto. Read by the cmdlets too:
+# Off, they never touch VenafiPS's session.
 function Get-TakeoverSetting {
-    [OutputType([bool])]
+    [OutputType([string])]
     param([hashtable] $Options)
     foreach ($key in $Options.Keys) {
         if ($key -ne 'Takeover') {
@@ -42,25 +51,48 @@ function Get-TakeoverSetting {
         }
     }
     if ($Options.ContainsKey('Takeover')) {
-        return [bool]$Options['Takeover']
+        if ([bool]$Options['Takeover']) { return 'On' } else { return 'Off' }
     }
     $fromEnvironment = [System.Environment]::GetEnvironmentVariable('NATIVETOKEN_TAKEOVER')
-    -not ($fromEnvironment -and $fromEnvironment.Trim() -in @('0', 'false', 'off', 'no'))
+    if ($fromEnvironment) {
+        $value = $fromEnvironment.Trim().ToLowerInvariant()
+        if ($value -in @('0', 'false', 'off', 'no')) { return 'Off' }
+        if ($value -in @('1', 'true', 'on', 'yes')) { return 'On' }
+    }
+    'Auto'
+}
+
+# Whether a module of that name is loaded or installed. Directory checks only: import stays fast.
+function Test-Original {
+    [OutputType([bool])]
+    param([string] $Name)
+    if (Get-Module -Name $Name) { return $true }
+    foreach ($folder in ([System.Environment]::GetEnvironmentVariable('PSModulePath') -split [System.IO.Path]::PathSeparator)) {
+        if ($folder -and [System.IO.Directory]::Exists([System.IO.Path]::Combine($folder, $Name))) { return $true }
+    }
+    $false
 }
 
 function Set-Takeover {
-    foreach ($name in $script:TakeoverAliases.Keys) {
-        Set-Alias -Name $name -Value $script:TakeoverAliases[$name] -Scope Global -Force `
-            -Description 'NativeToken: the native token command (Remove-Module NativeToken gives the original back)'
+    param([string] $Setting)
+    foreach ($original in $script:TakeoverAliases.Keys) {
+        if ($Setting -eq 'Auto' -and -not (Test-Original $original)) { continue }
+        $aliases = $script:TakeoverAliases[$original]
+        foreach ($name in $aliases.Keys) {
+            Set-Alias -Name $name -Value $aliases[$name] -Scope Global -Force `
+                -Description "NativeToken: the native token command instead of $original's (Remove-Module NativeToken gives $original's back)"
+        }
     }
 }
 
 # Removes the aliases this module set, and only those (a user's own alias of the same name stays).
 function Remove-Takeover {
-    foreach ($name in $script:TakeoverAliases.Keys) {
-        $alias = Get-Alias -Name $name -Scope Global -ErrorAction Ignore
-        if ($alias -and $alias.Definition -eq $script:TakeoverAliases[$name]) {
-            Remove-Item -LiteralPath "Alias:\$name" -Force
+    foreach ($aliases in $script:TakeoverAliases.Values) {
+        foreach ($name in $aliases.Keys) {
+            $alias = Get-Alias -Name $name -Scope Global -ErrorAction Ignore
+            if ($alias -and $alias.Definition -eq $aliases[$name]) {
+                Remove-Item -LiteralPath "Alias:\$name" -Force
+            }
         }
     }
 }
@@ -74,9 +106,12 @@ function Test-VenafiPSSession {
     $null -ne $global -and $global.ModuleName -eq 'VenafiPS'
 }
 
-$script:NativeTokenTakeover = Get-TakeoverSetting -Options $Options
+$script:TakeoverSetting = Get-TakeoverSetting -Options $Options
+# What the cmdlets read: with the takeover not Off, VenafiPS's $VenafiSession is the session once
+# VenafiPS is loaded.
+$script:NativeTokenTakeover = $script:TakeoverSetting -ne 'Off'
 if ($script:NativeTokenTakeover) {
-    Set-Takeover
+    Set-Takeover -Setting $script:TakeoverSetting
 }
 $ExecutionContext.SessionState.Module.OnRemove = { Remove-Takeover }
 

@@ -47,7 +47,8 @@ Describe 'Get-Help <Command>' -ForEach @(
                             $type = [string]$p.parameterValue
                             $named = $p.position -eq 'named'
                             $required = $p.required -eq 'true'
-                            if ($named -and $required) { '-{0} <{1}>' -f $p.name, $type }
+                            if ($type -eq 'SwitchParameter') { '[-{0}]' -f $p.name }
+                            elseif ($named -and $required) { '-{0} <{1}>' -f $p.name, $type }
                             elseif ($named) { '[-{0} <{1}>]' -f $p.name, $type }
                             elseif ($required) { '[-{0}] <{1}>' -f $p.name, $type }
                             else { '[[-{0}] <{1}>]' -f $p.name, $type }

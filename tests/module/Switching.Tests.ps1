@@ -31,15 +31,19 @@ BeforeAll {
         [long](($counts.Keys | Where-Object { $_ -ne $nativeAgent } | ForEach-Object { $counts[$_] } | Measure-Object -Sum).Sum)
     }
 
-    # The imports of a case, in its order, as script text.
-    function Get-Imports([string] $Order, [string] $Original, [string] $NativeArguments = '') {
+    # The imports of a case, in its order, as script text. The doubles are installed (their folder
+    # is in $env:PSModulePath) and imported by name, as users do with the originals: installed,
+    # an original is taken over also when NativeToken is imported first.
+    function Get-Imports([string] $Order, [string] $Original, [string] $NativeArguments = '', [string] $Name) {
+        $install = "`$env:PSModulePath = `$Doubles + [System.IO.Path]::PathSeparator + `$env:PSModulePath"
         $native = "Import-Module -Name `$NtPath -ErrorAction Stop $NativeArguments"
-        $other = "Import-Module -Name `$OriginalPath -ErrorAction Stop $Original"
-        if ($Order -eq 'NativeToken first') { "$native; $other" } else { "$other; $native" }
+        $other = "Import-Module -Name $Name -ErrorAction Stop $Original"
+        if ($Order -eq 'NativeToken first') { "$install; $native; $other" } else { "$install; $other; $native" }
     }
 
     function Invoke-Case([string] $Script, [hashtable] $Variables, [hashtable] $Environment = @{}) {
         $Variables['NtPath'] = Get-NtTestModulePath
+        $Variables['Doubles'] = $doubles
         $steps = @(Invoke-NtProcess -NoModule -Step $Script -Variables $Variables -Environment $Environment)
         $steps[0].Error | Should -BeNullOrEmpty
         $steps[0].Succeeded | Should -BeTrue
@@ -118,8 +122,8 @@ Describe 'A VenafiPS script with NativeToken imported (<Order>)' -ForEach @(
 ) {
     BeforeAll {
         $emulator = Start-NtEmulator -ArgumentList '--no-https'
-        $variables = @{ OriginalPath = (Join-Path $doubles 'VenafiPS/VenafiPS.psd1'); Endpoint = (Get-NtTlspcEndpoint $emulator); Jwt = (New-NtJwt -Subject 'svc-switching') }
-        $facts = Invoke-Case -Script ((Get-Imports $Order '') + "`n" + $venafiScript) -Variables $variables
+        $variables = @{ Endpoint = (Get-NtTlspcEndpoint $emulator); Jwt = (New-NtJwt -Subject 'svc-switching') }
+        $facts = Invoke-Case -Script ((Get-Imports $Order '' -Name VenafiPS) + "`n" + $venafiScript) -Variables $variables
         $tokenRoute = '/v1/oauth2/v2.0/{tenant}/token'
     }
 
@@ -171,8 +175,8 @@ Describe 'A VenafiPS script with the takeover turned off (<How>, <Order>)' -ForE
 ) {
     BeforeAll {
         $emulator = Start-NtEmulator -ArgumentList '--no-https'
-        $variables = @{ OriginalPath = (Join-Path $doubles 'VenafiPS/VenafiPS.psd1'); Endpoint = (Get-NtTlspcEndpoint $emulator); Jwt = (New-NtJwt -Subject 'svc-side-by-side') }
-        $script = (Get-Imports $Order '' $Arguments) + "`n" + @'
+        $variables = @{ Endpoint = (Get-NtTlspcEndpoint $emulator); Jwt = (New-NtJwt -Subject 'svc-side-by-side') }
+        $script = (Get-Imports $Order '' $Arguments -Name VenafiPS) + "`n" + @'
             $ErrorActionPreference = 'Stop'
             New-VenafiSession -VcEndpoint $Endpoint -Jwt $Jwt
             $first = $VenafiSession.Token.AccessToken.GetNetworkCredential().Password
@@ -222,8 +226,8 @@ Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -Skip
     # through SSL_CERT_FILE (Linux: both .NET and the library read it through OpenSSL).
     BeforeAll {
         $emulator = Start-NtEmulator
-        $variables = @{ OriginalPath = (Join-Path $doubles 'Armor/Armor.psd1'); Port = $emulator.HttpsPort }
-        $script = (Get-Imports $Order "-ArgumentList '$Function'") + "`n" + $armorScript
+        $variables = @{ Port = $emulator.HttpsPort }
+        $script = (Get-Imports $Order "-ArgumentList '$Function'" -Name Armor) + "`n" + $armorScript
         $facts = Invoke-Case -Script $script -Variables $variables -Environment @{ SSL_CERT_FILE = $emulator.CertPath }
     }
 
@@ -327,5 +331,32 @@ Describe 'NativeToken without VenafiPS' {
         $steps[0].Output[0].Platform | Should -BeExactly 'VC'
         $steps[0].Output[0].Server | Should -BeExactly ([uri]$emulator.HttpUrl).GetLeftPart([System.UriPartial]::Authority)
         $steps[0].Output[1] | Should -BeExactly 'svc-alone'
+    }
+}
+
+Describe 'NativeToken with neither original loaded nor installed' {
+    It 'sets no alias, so that Get-Help shows each cmdlet''s own help; Takeover = $true sets them anyway' {
+        $steps = @(Invoke-NtProcess -NoModule -Step @'
+            Import-Module -Name $NtPath -ErrorAction Stop
+            [pscustomobject]@{
+                Aliases  = @(Get-Alias -Name New-VcToken, New-ArmorApiToken, Request-ArmorApiToken, Update-ArmorApiToken -ErrorAction Ignore).Count
+                Help     = @(Get-Help New-VcToken).Count
+                Category = [string](Get-Help New-VcToken).Category
+            }
+            Remove-Module NativeToken
+            Import-Module -Name $NtPath -ArgumentList @{ Takeover = $true } -ErrorAction Stop
+            @(Get-Alias -Name New-VcToken, New-ArmorApiToken, Request-ArmorApiToken, Update-ArmorApiToken -ErrorAction Ignore | ForEach-Object Definition) -join ','
+'@ -Variables @{ NtPath = (Get-NtTestModulePath) })
+        $steps[0].Error | Should -BeNullOrEmpty
+        $steps[0].Output[0].Aliases | Should -Be 0
+        $steps[0].Output[0].Help | Should -Be 1
+        $steps[0].Output[0].Category | Should -BeExactly 'Cmdlet'
+        $steps[0].Output[1] | Should -BeExactly 'NativeToken\New-VcToken,NativeToken\New-ArmorApiToken,NativeToken\New-ArmorApiToken,NativeToken\Update-ArmorApiToken'
+    }
+
+    It 'refuses an unknown import option, naming the one there is' {
+        $steps = @(Invoke-NtProcess -NoModule -Step 'Import-Module -Name $NtPath -ArgumentList @{ Takeovr = $false } -ErrorAction Stop' -Variables @{ NtPath = (Get-NtTestModulePath) })
+        $steps[0].Succeeded | Should -BeFalse
+        $steps[0].Error.Message | Should -Match "unknown import option 'Takeovr'.*Takeover"
     }
 }
