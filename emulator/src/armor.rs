@@ -123,11 +123,11 @@ impl Armor {
     }
 
     pub async fn token(&self, request: Request<Body>) -> Response<Body> {
-        respond(self.redeem_code(request).await)
+        respond_token(self.redeem_code(request).await)
     }
 
     pub async fn reissue(&self, request: Request<Body>) -> Response<Body> {
-        respond(self.reissue_token(request).await)
+        respond_token(self.reissue_token(request).await)
     }
 
     async fn redeem_code(&self, request: Request<Body>) -> Result<Value, Rejection> {
@@ -240,6 +240,17 @@ fn respond(result: Result<Value, Rejection>) -> Response<Body> {
         Err(rejection) => rejection.into_response(),
     }
 }
+
+/// A token answer with its keys in Armor's order (access_token, id_token, expires_in,
+/// token_type), which ArmorPowerShell's callers see through ConvertFrom-Json.
+fn respond_token(result: Result<Value, Rejection>) -> Response<Body> {
+    match result {
+        Ok(body) => reply::json_in_order(StatusCode::OK, &body, &TOKEN_FIELD_ORDER),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+const TOKEN_FIELD_ORDER: [&str; 4] = ["access_token", "id_token", "expires_in", "token_type"];
 
 fn message(problem: Problem) -> Rejection {
     Rejection::Message(problem.status, problem.message)

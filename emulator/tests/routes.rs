@@ -438,3 +438,25 @@ fn armor_log_in_takes_its_keys_in_any_case_and_serves_me_and_accounts() {
     );
     assert_eq!(emulator.post("/me", JSON, "{}").status, 405);
 }
+
+#[test]
+fn armor_token_answers_keep_the_services_key_order() {
+    // ConvertFrom-Json keeps the order, and ArmorPowerShell's callers get that object.
+    let emulator = Emulator::start(&["--no-https"]);
+    let body = json!({ "code": HELP_EXAMPLE_CODE, "grant_type": "authorization_code" });
+    let token = emulator.post_json("/auth/token", &body);
+    let reissued = emulator.post_json(
+        "/auth/token/reissue",
+        &json!({ "token": token.json()["access_token"] }),
+    );
+    for answer in [token, reissued] {
+        let text = answer.text();
+        let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap();
+        assert!(
+            at("access_token") < at("id_token")
+                && at("id_token") < at("expires_in")
+                && at("expires_in") < at("token_type"),
+            "{text}"
+        );
+    }
+}

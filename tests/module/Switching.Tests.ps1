@@ -15,8 +15,14 @@ BeforeAll {
     $nativeAgent = 'NativeToken/' + (Get-NtCrateVersion)
 
     # Per route, the User-Agents of the requests the emulator received: @{ agent = count }.
+    # (An HttpClient without proxy, as Get-NtEmulatorStats uses: Windows PowerShell 5.1's
+    # Invoke-RestMethod has no -NoProxy.)
+    if ($PSVersionTable.PSEdition -eq 'Desktop') { Add-Type -AssemblyName System.Net.Http }
+    $handler = [System.Net.Http.HttpClientHandler]::new()
+    $handler.UseProxy = $false
+    $statsClient = [System.Net.Http.HttpClient]::new($handler)
     function Get-Agents($Emulator, [string] $Route) {
-        $stats = Invoke-RestMethod -Uri "$($Emulator.HttpUrl)/_emulator/stats" -NoProxy
+        $stats = $statsClient.GetStringAsync("$($Emulator.HttpUrl)/_emulator/stats").GetAwaiter().GetResult() | ConvertFrom-Json
         $counts = @{}
         $perRoute = $stats.agents.PSObject.Properties[$Route]
         if ($null -ne $perRoute) {
@@ -110,6 +116,10 @@ BeforeAll {
         Remove-Module NativeToken
         $facts.AliasesLeft = @(Get-Alias -Name New-ArmorApiToken, Request-ArmorApiToken, Update-ArmorApiToken -ErrorAction Ignore).Count
         $null = Connect-Armor -Credential $credential -Server '127.0.0.1' -Port $Port
+        $original = & (Get-Module Armor) { $script:LastToken }
+        $facts.OriginalTokenProperties = $original.PSObject.Properties.Name -join ','
+        $facts.OriginalTypes = ($original.PSObject.Properties | ForEach-Object { $_.Value.GetType().FullName }) -join ','
+        $facts.NativeTypes = ($token.PSObject.Properties | ForEach-Object { $_.Value.GetType().FullName }) -join ','
         $Global:ArmorSession.SessionExpirationTime = (Get-Date).AddMinutes(3)
         $facts.AccountsAfterRemove = (Get-ArmorAccount).ID -join ','
         [pscustomobject]$facts
@@ -243,8 +253,10 @@ Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -Skip
         $facts.AliasesLeft | Should -Be 0
     }
 
-    It 'gives Connect-Armor the token object as ConvertFrom-Json gives it' {
+    It 'gives Connect-Armor the token object the original gives it: properties, order and types' {
         $facts.TokenProperties | Should -BeExactly 'access_token,id_token,expires_in,token_type'
+        $facts.TokenProperties | Should -BeExactly $facts.OriginalTokenProperties
+        $facts.NativeTypes | Should -BeExactly $facts.OriginalTypes
         $facts.ExpiresInType | Should -BeExactly $facts.JsonIntegerType
     }
 
