@@ -11,7 +11,7 @@
 param(
     # Import-Module NativeToken -ArgumentList @{ Takeover = ... }: $false, no aliases (the
     # originals' commands stay theirs); $true, the aliases even when neither original is loaded
-    # or installed. Wins over $env:NATIVETOKEN_TAKEOVER. Default: see Get-TakeoverSetting.
+    # or installed. Wins over $env:NATIVETOKEN_TAKEOVER (see NativeToken.Takeover).
     [hashtable] $Options = @{}
 )
 
@@ -35,48 +35,9 @@ $script:TakeoverAliases = [ordered]@{
     }
 }
 
-# The takeover: 'Off', 'On', or 'Auto' (the default): the aliases of an original that is loaded or
-# installed (a folder of its name in $env:PSModulePath, so that a later Import-Module or
-# auto-loading finds it), and no others: an alias with a cmdlet's own name makes Get-Help list two
-# entries, a cost only worth paying where there is something to take over.
-# -ArgumentList @{ Takeover = $true / $false } if given, else $env:NATIVETOKEN_TAKEOVER ('0',
-# 'false', 'off', 'no': Off; '1', 'true', 'on', 'yes': On), else Auto. Read by the cmdlets too:
-# Off, they never touch VenafiPS's session.
-function Get-TakeoverSetting {
-    [OutputType([string])]
-    param([hashtable] $Options)
-    foreach ($key in $Options.Keys) {
-        if ($key -ne 'Takeover') {
-            throw "NativeToken: unknown import option '$key'. The only option is Takeover, e.g. Import-Module NativeToken -ArgumentList @{ Takeover = `$false }."
-        }
-    }
-    if ($Options.ContainsKey('Takeover')) {
-        if ([bool]$Options['Takeover']) { return 'On' } else { return 'Off' }
-    }
-    $fromEnvironment = [System.Environment]::GetEnvironmentVariable('NATIVETOKEN_TAKEOVER')
-    if ($fromEnvironment) {
-        $value = $fromEnvironment.Trim().ToLowerInvariant()
-        if ($value -in @('0', 'false', 'off', 'no')) { return 'Off' }
-        if ($value -in @('1', 'true', 'on', 'yes')) { return 'On' }
-    }
-    'Auto'
-}
-
-# Whether a module of that name is loaded or installed. Directory checks only: import stays fast.
-function Test-Original {
-    [OutputType([bool])]
-    param([string] $Name)
-    if (Get-Module -Name $Name) { return $true }
-    foreach ($folder in ([System.Environment]::GetEnvironmentVariable('PSModulePath') -split [System.IO.Path]::PathSeparator)) {
-        if ($folder -and [System.IO.Directory]::Exists([System.IO.Path]::Combine($folder, $Name))) { return $true }
-    }
-    $false
-}
-
 function Set-Takeover {
-    param([string] $Setting)
-    foreach ($original in $script:TakeoverAliases.Keys) {
-        if ($Setting -eq 'Auto' -and -not (Test-Original $original)) { continue }
+    param([string[]] $Originals)
+    foreach ($original in $Originals) {
         $aliases = $script:TakeoverAliases[$original]
         foreach ($name in $aliases.Keys) {
             Set-Alias -Name $name -Value $aliases[$name] -Scope Global -Force `
@@ -97,25 +58,22 @@ function Remove-Takeover {
     }
 }
 
-# True when the global $VenafiSession is VenafiPS's exported variable: then this module's must not
-# take the global name from it (the name goes to the module imported last).
-function Test-VenafiPSSession {
-    [OutputType([bool])]
-    param()
-    $global = Get-Variable -Name 'VenafiSession' -Scope Global -ErrorAction Ignore
-    $null -ne $global -and $global.ModuleName -eq 'VenafiPS'
-}
-
-$script:TakeoverSetting = Get-TakeoverSetting -Options $Options
-# What the cmdlets read: with the takeover not Off, VenafiPS's $VenafiSession is the session once
-# VenafiPS is loaded.
+# The setting (NativeToken.Takeover: Off, On, or Auto, the default: the aliases of an original that
+# is loaded or installed, see README) and, read by the cmdlets, whether it is on: then, once
+# VenafiPS is loaded, VenafiPS's $VenafiSession is the session.
+$script:TakeoverSetting = [NativeToken.Takeover]::Setting($Options)
 $script:NativeTokenTakeover = $script:TakeoverSetting -ne 'Off'
-if ($script:NativeTokenTakeover) {
-    Set-Takeover -Setting $script:TakeoverSetting
+$originals = [NativeToken.Takeover]::OriginalsToTakeOver($ExecutionContext.SessionState, $script:TakeoverSetting)
+if ($originals.Count -ne 0) {
+    Set-Takeover -Originals $originals
+    # Only then: an OnRemove handler is not free (in a runspace pool whose runspaces import the
+    # module, one made the pool hand out fewer distinct runspaces).
+    $ExecutionContext.SessionState.Module.OnRemove = { Remove-Takeover }
 }
-$ExecutionContext.SessionState.Module.OnRemove = { Remove-Takeover }
 
-if (Test-VenafiPSSession) {
+# Never take the global name $VenafiSession from VenafiPS's exported variable (the name goes to the
+# module imported last).
+if ([NativeToken.Takeover]::IsVenafiPSSessionGlobal($ExecutionContext.SessionState)) {
     Export-ModuleMember -Cmdlet 'New-VcToken', 'New-ArmorApiToken', 'Update-ArmorApiToken'
 }
 else {
