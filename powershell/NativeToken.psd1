@@ -8,15 +8,18 @@
     Author               = 'NativeToken contributors'
     CompanyName          = 'NativeToken'
     Copyright            = '(c) NativeToken contributors. MIT License.'
-    Description          = 'Obtains API tokens for Venafi TLS Protect Cloud (New-VcToken) and Armor (New-ArmorApiToken) through a native library, with the parameters and output of the VenafiPS and ArmorPowerShell cmdlets of the same names.'
+    Description          = 'Obtains API tokens for Venafi TLS Protect Cloud (New-VcToken) and Armor (New-ArmorApiToken, Update-ArmorApiToken) through a native library, with the parameters and output of the VenafiPS and ArmorPowerShell commands of the same names. Imported beside VenafiPS or ArmorPowerShell, it makes their token requests go through the native library (Import-Module NativeToken -ArgumentList @{ Takeover = $false } turns that off).'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     # Windows PowerShell 5.1 loads netstandard2.0 assemblies from .NET Framework 4.7.2 on.
     DotNetFrameworkVersion = '4.7.2'
 
-    CmdletsToExport      = @('New-VcToken', 'New-ArmorApiToken')
+    CmdletsToExport      = @('New-VcToken', 'New-ArmorApiToken', 'Update-ArmorApiToken')
     FunctionsToExport    = @()
+    # Not exported when VenafiPS's own $VenafiSession is loaded already (NativeToken.psm1).
     VariablesToExport    = @('VenafiSession')
+    # None: the takeover's aliases are set in the global scope by NativeToken.psm1, not exported
+    # (an exported alias with a cmdlet's own name resolves to itself).
     AliasesToExport      = @()
 
     # What always ships. scripts/build rewrites this line in out/NativeToken/ with every file it

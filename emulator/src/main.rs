@@ -6,6 +6,7 @@ mod cert;
 mod cli;
 mod faults;
 mod idle;
+mod issued;
 mod logging;
 mod random;
 mod reply;

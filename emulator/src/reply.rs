@@ -33,6 +33,24 @@ pub fn json(status: StatusCode, body: &Value) -> Response<Body> {
     with_body(status, JSON, body.to_string())
 }
 
+/// A JSON object with its keys in the given order (then any others, sorted): serde_json's map sorts
+/// them, but a service sends its own order, and clients that keep it (PowerShell's
+/// ConvertFrom-Json) show it.
+pub fn json_in_order(status: StatusCode, body: &Value, order: &[&str]) -> Response<Body> {
+    let object = match body.as_object() {
+        Some(object) => object,
+        None => return json(status, body),
+    };
+    let rest = object.keys().filter(|key| !order.contains(&key.as_str()));
+    let mut fields = Vec::with_capacity(object.len());
+    for key in order.iter().copied().chain(rest.map(String::as_str)) {
+        if let Some(value) = object.get(key) {
+            fields.push(format!("{}:{}", Value::from(key), value));
+        }
+    }
+    with_body(status, JSON, format!("{{{}}}", fields.join(",")))
+}
+
 /// The TLSPC error envelope. The emulator uses the HTTP status as the error code.
 pub fn envelope(status: StatusCode, message: &str) -> Response<Body> {
     let body = json!({ "errors": [{ "code": status.as_u16(), "message": message, "args": [] }] });

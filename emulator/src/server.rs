@@ -20,7 +20,7 @@ use crate::idle::{Activity, KeepAlive, OverTcp, Watched};
 use crate::logging::{self, Entry, RequestLog};
 use crate::reply;
 use crate::request;
-use crate::tlspc;
+use crate::tlspc::{self, Tlspc};
 
 const STATS_PATH: &str = "/_emulator/stats";
 /// The statistics key of requests to no known route.
@@ -31,9 +31,12 @@ const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(100);
 /// State shared by all connections.
 pub struct App {
     armor: Armor,
+    tlspc: Tlspc,
     global_fault: Option<FaultSpec>,
     fault_counters: FaultCounters,
     requests_per_route: Mutex<BTreeMap<&'static str, u64>>,
+    /// Per route, the User-Agents of its requests and how many each sent: who fetched a token.
+    agents_per_route: Mutex<BTreeMap<&'static str, BTreeMap<String, u64>>>,
     log: RequestLog,
     /// None: connections stay open until the client closes them.
     keep_alive: Option<KeepAlive>,
@@ -45,6 +48,9 @@ enum Route {
     ArmorAuthorize,
     ArmorToken,
     ArmorReissue,
+    TlspcUserAccounts,
+    ArmorMe,
+    ArmorAccounts,
     Stats,
     Other,
 }
@@ -55,6 +61,9 @@ impl Route {
             armor::AUTHORIZE_ROUTE => Route::ArmorAuthorize,
             armor::TOKEN_ROUTE => Route::ArmorToken,
             armor::REISSUE_ROUTE => Route::ArmorReissue,
+            armor::ME_ROUTE => Route::ArmorMe,
+            armor::ACCOUNTS_ROUTE => Route::ArmorAccounts,
+            tlspc::USER_ACCOUNTS_ROUTE => Route::TlspcUserAccounts,
             STATS_PATH => Route::Stats,
             _ if tlspc::tenant_of(path).is_some() => Route::TlspcToken,
             _ => Route::Other,
@@ -67,6 +76,9 @@ impl Route {
             Route::ArmorAuthorize => armor::AUTHORIZE_ROUTE,
             Route::ArmorToken => armor::TOKEN_ROUTE,
             Route::ArmorReissue => armor::REISSUE_ROUTE,
+            Route::ArmorMe => armor::ME_ROUTE,
+            Route::ArmorAccounts => armor::ACCOUNTS_ROUTE,
+            Route::TlspcUserAccounts => tlspc::USER_ACCOUNTS_ROUTE,
             Route::Stats => STATS_PATH,
             Route::Other => OTHER_ROUTE,
         }
@@ -75,7 +87,9 @@ impl Route {
     /// The one method the route accepts; None: any (it answers 404 anyway).
     fn method(self) -> Option<Method> {
         match self {
-            Route::Stats => Some(Method::GET),
+            Route::Stats | Route::TlspcUserAccounts | Route::ArmorMe | Route::ArmorAccounts => {
+                Some(Method::GET)
+            }
             Route::Other => None,
             _ => Some(Method::POST),
         }
@@ -84,7 +98,11 @@ impl Route {
     /// The normal success body, the base of success-shaped faults.
     fn token_body(self) -> fn() -> Value {
         match self {
-            Route::ArmorAuthorize | Route::ArmorToken | Route::ArmorReissue => armor::token_body,
+            Route::ArmorAuthorize
+            | Route::ArmorToken
+            | Route::ArmorReissue
+            | Route::ArmorMe
+            | Route::ArmorAccounts => armor::token_body,
             _ => tlspc::token_body,
         }
     }
@@ -234,15 +252,20 @@ impl App {
             Route::ArmorAuthorize,
             Route::ArmorToken,
             Route::ArmorReissue,
+            Route::TlspcUserAccounts,
+            Route::ArmorMe,
+            Route::ArmorAccounts,
             Route::Other,
         ];
         App {
             armor: Armor::default(),
+            tlspc: Tlspc::default(),
             global_fault,
             fault_counters: FaultCounters::default(),
             requests_per_route: Mutex::new(
                 routes.iter().map(|route| (route.stats_key(), 0)).collect(),
             ),
+            agents_per_route: Mutex::new(BTreeMap::new()),
             log,
             keep_alive,
         }
@@ -285,7 +308,7 @@ impl App {
             // The statistics are the tests' view of the emulator: never counted, never faulted.
             return self.route(route, request).await;
         }
-        self.count(route);
+        self.count(route, request.headers());
         match self.fault_for(request.uri()) {
             Ok(Some(spec)) if self.fault_counters.applies(&spec, request.uri().path()) => {
                 self.route_with_fault(route, spec, request).await
@@ -335,7 +358,7 @@ impl App {
         }
         let response = match route {
             Route::TlspcToken => {
-                let answer = tlspc::token(request).await;
+                let answer = self.tlspc.token(request).await;
                 return Handled {
                     outcome: Outcome::Respond(answer.response),
                     sub: answer.sub,
@@ -345,22 +368,44 @@ impl App {
             Route::ArmorAuthorize => self.armor.authorize(request).await,
             Route::ArmorToken => self.armor.token(request).await,
             Route::ArmorReissue => self.armor.reissue(request).await,
+            Route::ArmorMe => self.armor.me(&request),
+            Route::ArmorAccounts => self.armor.accounts(&request),
+            Route::TlspcUserAccounts => self.tlspc.user_accounts(&request),
             Route::Stats => self.stats(),
             Route::Other => reply::envelope(StatusCode::NOT_FOUND, "Not found"),
         };
         Handled::response(response)
     }
 
-    fn count(&self, route: Route) {
+    fn count(&self, route: Route, headers: &hyper::HeaderMap) {
         *self
             .requests_per_route()
             .entry(route.stats_key())
+            .or_insert(0) += 1;
+        let agent = headers
+            .get(hyper::header::USER_AGENT)
+            .map_or("", |value| value.to_str().unwrap_or("(not text)"));
+        *self
+            .agents_per_route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(route.stats_key())
+            .or_default()
+            .entry(agent.to_owned())
             .or_insert(0) += 1;
     }
 
     fn stats(&self) -> Response<Body> {
         let requests = self.requests_per_route().clone();
-        reply::json(StatusCode::OK, &json!({ "requests": requests }))
+        let agents = self
+            .agents_per_route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        reply::json(
+            StatusCode::OK,
+            &json!({ "requests": requests, "agents": agents }),
+        )
     }
 
     fn requests_per_route(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, u64>> {

@@ -1,16 +1,20 @@
-//! TLS Protect Cloud: the OAuth 2.0 client-credentials grant with a JWT client assertion.
+//! TLS Protect Cloud: the OAuth 2.0 client-credentials grant with a JWT client assertion, and
+//! `GET /v1/useraccounts` for the tokens it issued (what VenafiPS's `New-VenafiSession` and
+//! `Get-VcUser -Me` call next).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::{Body, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
+use crate::issued::{self, Issued};
 use crate::random;
 use crate::reply::{self, Rejection};
 use crate::request::{self, Problem};
 
 /// The route's name in the statistics.
 pub const ROUTE: &str = "/v1/oauth2/v2.0/{tenant}/token";
+pub const USER_ACCOUNTS_ROUTE: &str = "/v1/useraccounts";
 const PATH_PREFIX: &str = "/v1/oauth2/v2.0/";
 const PATH_SUFFIX: &str = "/token";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -39,13 +43,66 @@ pub fn token_body() -> Value {
     })
 }
 
-pub async fn token(request: Request<Body>) -> Answer {
-    let mut sub = None;
-    let response = match check_token_request(request, &mut sub).await {
-        Ok(()) => reply::json(StatusCode::OK, &token_body()),
-        Err(rejection) => rejection.into_response(),
-    };
-    Answer { response, sub }
+/// The holder name of a token whose assertion had no `sub`.
+const NO_SUBJECT: &str = "service-account";
+
+/// The access tokens issued, for the API route.
+#[derive(Default)]
+pub struct Tlspc {
+    issued: Issued,
+}
+
+impl Tlspc {
+    pub async fn token(&self, request: Request<Body>) -> Answer {
+        let mut sub = None;
+        let response = match check_token_request(request, &mut sub).await {
+            Ok(()) => {
+                let body = token_body();
+                if let Some(token) = body["access_token"].as_str() {
+                    self.issued
+                        .insert(token, sub.as_deref().unwrap_or(NO_SUBJECT));
+                }
+                reply::json(StatusCode::OK, &body)
+            }
+            Err(rejection) => rejection.into_response(),
+        };
+        Answer { response, sub }
+    }
+
+    /// `GET /v1/useraccounts` with `Authorization: Bearer <a token this emulator issued>`: the
+    /// token's holder as a user (`{"user":[{"id",...}],"company":{...}}`); 401 for any other.
+    pub fn user_accounts(&self, request: &Request<Body>) -> Response<Body> {
+        let holder = issued::credentials(request.headers(), "Bearer")
+            .and_then(|token| self.issued.holder(token));
+        match holder {
+            Some(holder) => reply::json(StatusCode::OK, &user_accounts_body(&holder)),
+            None => reply::envelope(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized: the Bearer token is missing, unknown or expired",
+            ),
+        }
+    }
+}
+
+/// The shape VenafiPS reads (`user[].id` and the rest), with fixed identifiers.
+fn user_accounts_body(holder: &str) -> Value {
+    json!({
+        "user": [{
+            "id": "5c3a7a3e-0d63-11ef-9c39-0242ac120002",
+            "username": holder,
+            "firstname": "Emulated",
+            "lastname": "Service Account",
+            "companyId": "6b2f6a40-0d63-11ef-9c39-0242ac120002",
+            "userType": "EXTERNAL",
+            "userAccountType": "API",
+            "userStatus": "ACTIVE",
+            "systemRoles": ["PLATFORM_ADMIN"],
+        }],
+        "company": {
+            "id": "6b2f6a40-0d63-11ef-9c39-0242ac120002",
+            "name": "Emulated company",
+        },
+    })
 }
 
 /// Validates in the real service's order; `sub` is filled as soon as the assertion decodes.

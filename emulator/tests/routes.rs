@@ -263,13 +263,200 @@ fn statistics_count_requests_per_route() {
     emulator.get("/elsewhere");
     let stats = emulator.get("/_emulator/stats").json();
     assert_eq!(
-        stats,
-        json!({ "requests": {
+        stats["requests"],
+        json!({
             "/v1/oauth2/v2.0/{tenant}/token": 2,
             "/auth/authorize": 0,
             "/auth/token": 1,
             "/auth/token/reissue": 0,
+            "/v1/useraccounts": 0,
+            "/me": 0,
+            "/accounts": 0,
             "other": 1,
-        }})
+        })
     );
+}
+
+#[test]
+fn statistics_say_which_user_agent_sent_each_request() {
+    let emulator = Emulator::start(&["--no-https"]);
+    let body = json!({ "code": HELP_EXAMPLE_CODE, "grant_type": "authorization_code" }).to_string();
+    for agent in [
+        "NativeToken/1.2.3",
+        "NativeToken/1.2.3",
+        "Mozilla/5.0 PowerShell/7.6.9",
+    ] {
+        let request = request_bytes(
+            "POST",
+            "/auth/token",
+            &[("Content-Type", JSON), ("User-Agent", agent)],
+            body.as_bytes(),
+        );
+        assert_eq!(emulator.send(&request).response().status, 200);
+    }
+    emulator.get("/me");
+    let stats = emulator.get("/_emulator/stats").json();
+    assert_eq!(
+        stats["agents"],
+        json!({
+            "/auth/token": { "NativeToken/1.2.3": 2, "Mozilla/5.0 PowerShell/7.6.9": 1 },
+            "/me": { "": 1 },
+        })
+    );
+}
+
+/// A GET with the given headers.
+fn get_with(emulator: &Emulator, path: &str, headers: &[(&str, &str)]) -> Response {
+    emulator
+        .send(&request_bytes("GET", path, headers, b""))
+        .response()
+}
+
+#[test]
+fn tlspc_user_accounts_answers_only_tokens_it_issued() {
+    let emulator = Emulator::start(&["--no-https"]);
+    let token = emulator
+        .post(&tlspc_path(), FORM, &tlspc_form(&valid_jwt("svc-42")))
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let me = get_with(&emulator, "/v1/useraccounts", &[("Authorization", &bearer)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    let body = me.json();
+    assert_eq!(body["user"][0]["username"], "svc-42");
+    assert!(body["user"][0]["id"].is_string());
+
+    let lower_scheme = format!("bearer {token}");
+    assert_eq!(
+        get_with(
+            &emulator,
+            "/v1/useraccounts",
+            &[("Authorization", &lower_scheme)]
+        )
+        .status,
+        200
+    );
+    let other = "Bearer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let refusals = [
+        get_with(&emulator, "/v1/useraccounts", &[("Authorization", other)]),
+        get_with(&emulator, "/v1/useraccounts", &[]),
+        get_with(
+            &emulator,
+            "/v1/useraccounts",
+            &[("Authorization", &format!("FH-AUTH {token}"))],
+        ),
+    ];
+    for refused in refusals {
+        assert_eq!(refused.status, 401, "{}", refused.text());
+        assert!(!refused.envelope_message().contains(&token));
+    }
+    let wrong_method = emulator.post("/v1/useraccounts", JSON, "{}");
+    assert_eq!(
+        (wrong_method.status, wrong_method.header("allow")),
+        (405, Some("GET"))
+    );
+}
+
+#[test]
+fn armor_log_in_takes_its_keys_in_any_case_and_serves_me_and_accounts() {
+    let emulator = Emulator::start(&["--no-https"]);
+    // ArmorPowerShell's Connect-Armor sends capitalised keys.
+    let login = emulator.post_json(
+        "/auth/authorize",
+        &json!({ "Username": "Jane.Doe@Example.com", "Password": "pass" }),
+    );
+    assert_eq!(login.status, 200, "{}", login.text());
+    let code = login.json()["code"].as_str().unwrap().to_owned();
+    let token = emulator
+        .post_json(
+            "/auth/token",
+            &json!({ "code": code, "grant_type": "authorization_code" }),
+        )
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let auth = format!("FH-AUTH {token}");
+
+    let me = get_with(&emulator, "/me", &[("Authorization", &auth)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    let me = me.json();
+    assert_eq!(me["User"][0]["UserName"], "jane.doe@example.com");
+    assert_eq!(me["Accounts"][0]["ID"], 1);
+    for key in ["Departments", "Permissions", "Features"] {
+        assert!(me[key].is_array(), "{key}: {me}");
+    }
+
+    let accounts = get_with(
+        &emulator,
+        "/accounts",
+        &[("Authorization", &auth), ("X-Account-Context", "1")],
+    );
+    assert_eq!(accounts.status, 200, "{}", accounts.text());
+    assert_eq!(accounts.json()[0]["ID"], 1);
+    let wrong_context = get_with(
+        &emulator,
+        "/accounts",
+        &[("Authorization", &auth), ("X-Account-Context", "2")],
+    );
+    assert_eq!(wrong_context.status, 403, "{}", wrong_context.text());
+    let bearer = format!("Bearer {token}");
+    for refused in [
+        get_with(&emulator, "/me", &[]),
+        get_with(&emulator, "/me", &[("Authorization", &bearer)]),
+        get_with(
+            &emulator,
+            "/accounts",
+            &[("Authorization", "FH-AUTH 0123456789abcdef0123456789abcdef")],
+        ),
+    ] {
+        assert_eq!(refused.status, 401, "{}", refused.text());
+    }
+
+    // A reissue replaces the token: the old one no longer opens the API, the new one does.
+    let reissued = emulator
+        .post_json("/auth/token/reissue", &json!({ "token": token }))
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        get_with(&emulator, "/me", &[("Authorization", &auth)]).status,
+        401
+    );
+    let renewed = get_with(
+        &emulator,
+        "/me",
+        &[("Authorization", &format!("FH-AUTH {reissued}"))],
+    );
+    assert_eq!(renewed.status, 200);
+    assert_eq!(
+        renewed.json()["User"][0]["UserName"],
+        "jane.doe@example.com"
+    );
+    assert_eq!(emulator.post("/me", JSON, "{}").status, 405);
+}
+
+#[test]
+fn armor_token_answers_keep_the_services_key_order() {
+    // ConvertFrom-Json keeps the order, and ArmorPowerShell's callers get that object.
+    let emulator = Emulator::start(&["--no-https"]);
+    let body = json!({ "code": HELP_EXAMPLE_CODE, "grant_type": "authorization_code" });
+    let token = emulator.post_json("/auth/token", &body);
+    let reissued = emulator.post_json(
+        "/auth/token/reissue",
+        &json!({ "token": token.json()["access_token"] }),
+    );
+    for answer in [token, reissued] {
+        let text = answer.text();
+        let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap();
+        assert!(
+            at("access_token") < at("id_token")
+                && at("id_token") < at("expires_in")
+                && at("expires_in") < at("token_type"),
+            "{text}"
+        );
+    }
 }

@@ -60,10 +60,26 @@ namespace NativeToken
         }
     }
 
+    /// <summary>Where a call's $VenafiSession lives.</summary>
+    internal enum SessionOwner
+    {
+        /// <summary>NativeToken's own script scope (VenafiPS not loaded, or the takeover off).</summary>
+        NativeToken,
+
+        /// <summary>VenafiPS's script scope: the session is VenafiPS's own $VenafiSession.</summary>
+        VenafiPS,
+    }
+
     /// <summary>Finds the module scope of a call, its state and its $VenafiSession variable.</summary>
     internal static class ModuleScope
     {
         internal const string VariableName = "VenafiSession";
+
+        /// <summary>The module whose $VenafiSession is the session once loaded (with the takeover on).</summary>
+        internal const string VenafiPSModule = "VenafiPS";
+
+        /// <summary>NativeToken.psm1's script variable: whether the takeover is on.</summary>
+        private const string TakeoverVariable = "NativeTokenTakeover";
 
         // Keyed by the root module's PSModuleInfo (one per import per runspace), or, when the DLL
         // was imported on its own (no script scope of its own), by the runspace. Entries die with
@@ -73,24 +89,53 @@ namespace NativeToken
         private static readonly ConditionalWeakTable<object, ScopeState>.CreateValueCallback NewState = _ => new ScopeState();
 
         /// <summary>
-        /// The state of the scope the cmdlet runs for, and where $VenafiSession lives: the root
-        /// module's script scope (MyInvocation.MyCommand.Module is NativeToken.psm1's module when the
-        /// cmdlets come through the manifest); else (NativeToken.dll imported on its own, a binary
-        /// module without a script scope) the caller's session state, one state per runspace.
+        /// The state of the scope the cmdlet runs for, and where $VenafiSession lives: with the
+        /// takeover on and VenafiPS loaded, VenafiPS's script scope (<paramref name="owner"/>
+        /// VenafiPS); else the root module's script scope (MyInvocation.MyCommand.Module is
+        /// NativeToken.psm1's module when the cmdlets come through the manifest); else
+        /// (NativeToken.dll imported on its own, a binary module without a script scope) the
+        /// caller's session state, one state per runspace. The state (the native session) is
+        /// NativeToken's in every case: it follows whichever $VenafiSession is the session.
         /// </summary>
-        internal static ScopeState For(PSCmdlet cmdlet, out PSVariableIntrinsics variables)
+        internal static ScopeState For(PSCmdlet cmdlet, out PSVariableIntrinsics variables, out SessionOwner owner)
         {
             PSModuleInfo? module = cmdlet.MyInvocation.MyCommand.Module;
             SessionState? moduleState = module?.SessionState;
             if (moduleState != null)
             {
-                variables = moduleState.PSVariable;
+                SessionState? venafiPS = IsTakeoverOn(moduleState) ? VenafiPSState(cmdlet) : null;
+                owner = venafiPS != null ? SessionOwner.VenafiPS : SessionOwner.NativeToken;
+                variables = (venafiPS ?? moduleState).PSVariable;
                 return States.GetValue(module!, NewState);
             }
+            owner = SessionOwner.NativeToken;
             variables = cmdlet.SessionState.PSVariable;
             Runspace? runspace = Runspace.DefaultRunspace;
             return runspace != null ? States.GetValue(runspace, NewState) : new ScopeState();
         }
+
+        private static bool IsTakeoverOn(SessionState moduleState) =>
+            LanguagePrimitives.IsTrue(moduleState.PSVariable.GetValue(TakeoverVariable));
+
+        /// <summary>
+        /// VenafiPS's session state when VenafiPS is loaded: the caller's own when the call comes
+        /// from inside VenafiPS, else the owner of the global $VenafiSession (VenafiPS exports
+        /// it, so it is VenafiPS's whenever VenafiPS was imported globally; NativeToken.psm1 does
+        /// not take the name from it). Two lookups, no command run: this is on every call's path.
+        /// </summary>
+        private static SessionState? VenafiPSState(PSCmdlet cmdlet)
+        {
+            PSModuleInfo? caller = cmdlet.SessionState.Module;
+            if (caller != null && IsVenafiPS(caller))
+            {
+                return caller.SessionState;
+            }
+            PSModuleInfo? owner = cmdlet.SessionState.PSVariable.Get("global:" + VariableName)?.Module;
+            return owner != null && IsVenafiPS(owner) ? owner.SessionState : null;
+        }
+
+        private static bool IsVenafiPS(PSModuleInfo module) =>
+            module.SessionState != null && string.Equals(module.Name, VenafiPSModule, StringComparison.OrdinalIgnoreCase);
 
         internal static object? GetSession(PSVariableIntrinsics variables) => variables.GetValue(VariableName);
 

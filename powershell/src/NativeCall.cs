@@ -144,7 +144,22 @@ namespace NativeToken
         }
 
         /// <summary>An Armor call: POST &lt;baseUrl&gt;/auth/token with the code (zeroed after the call).</summary>
-        internal static uint Armor(ConfigHandle? config, string baseUrl, string code, uint timeoutMs, Cancellation cancellation, TokenHandle token)
+        internal static uint Armor(ConfigHandle? config, string baseUrl, string code, uint timeoutMs, Cancellation cancellation, TokenHandle token) =>
+            ArmorCall(ArmorOperation.Redeem, config, baseUrl, code, timeoutMs, cancellation, token);
+
+        /// <summary>An Armor renewal: POST &lt;baseUrl&gt;/auth/token/reissue with the access token (zeroed after the call).</summary>
+        internal static uint ArmorReissue(ConfigHandle? config, string baseUrl, string accessToken, uint timeoutMs, Cancellation cancellation, TokenHandle token) =>
+            ArmorCall(ArmorOperation.Reissue, config, baseUrl, accessToken, timeoutMs, cancellation, token);
+
+        private enum ArmorOperation
+        {
+            Redeem,
+            Reissue,
+        }
+
+        /// <summary>The two Armor calls: a base URL and one secret (a code or an access token), as UTF-8 in one buffer.</summary>
+        private static uint ArmorCall(
+            ArmorOperation operation, ConfigHandle? config, string baseUrl, string code, uint timeoutMs, Cancellation cancellation, TokenHandle token)
         {
             fixed (char* baseChars = baseUrl)
             fixed (char* codeChars = code)
@@ -163,12 +178,19 @@ namespace NativeToken
                     NativeText.Utf8.GetBytes(codeChars, code.Length, buffer + baseLength, codeLength);
                     cancel = cancellation.Enter();
                     IntPtr result = IntPtr.Zero;
-                    uint rc = NativeMethods.nt_armor_token_fetch(
-                        config == null ? IntPtr.Zero : config.DangerousGetHandle(),
-                        buffer, (UIntPtr)(uint)baseLength,
-                        buffer + baseLength, (UIntPtr)(uint)codeLength,
-                        grantType, (UIntPtr)(uint)AuthorizationCode.Length,
-                        timeoutMs, cancel.DangerousGetHandle(), &result);
+                    IntPtr configHandle = config == null ? IntPtr.Zero : config.DangerousGetHandle();
+                    uint rc = operation == ArmorOperation.Redeem
+                        ? NativeMethods.nt_armor_token_fetch(
+                            configHandle,
+                            buffer, (UIntPtr)(uint)baseLength,
+                            buffer + baseLength, (UIntPtr)(uint)codeLength,
+                            grantType, (UIntPtr)(uint)AuthorizationCode.Length,
+                            timeoutMs, cancel.DangerousGetHandle(), &result)
+                        : NativeMethods.nt_armor_token_reissue(
+                            configHandle,
+                            buffer, (UIntPtr)(uint)baseLength,
+                            buffer + baseLength, (UIntPtr)(uint)codeLength,
+                            timeoutMs, cancel.DangerousGetHandle(), &result);
                     if (rc == NativeMethods.Ok)
                     {
                         token.Adopt(result);

@@ -81,6 +81,17 @@ namespace NativeToken
             return (string)LanguagePrimitives.ConvertTo(value, typeof(string), CultureInfo.InvariantCulture);
         }
 
+        /// <summary>
+        /// An integer as ConvertFrom-Json gives it to the originals' callers: Int64 in PowerShell 7
+        /// (Newtonsoft.Json / System.Text.Json), Int32 when it fits in Windows PowerShell 5.1
+        /// (JavaScriptSerializer).
+        /// </summary>
+        internal static object JsonInteger(long value) =>
+            OnDotNetFramework && value >= int.MinValue && value <= int.MaxValue ? (object)(int)value : value;
+
+        private static readonly bool OnDotNetFramework =
+            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+
         /// <summary>The object under a PSObject wrapper (what -is and .GetType() see).</summary>
         internal static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 

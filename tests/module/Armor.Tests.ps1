@@ -16,14 +16,15 @@ BeforeAll {
     $httpsSession = '$Global:ArmorSession = [pscustomobject]@{ Server = ''127.0.0.1''; Port = $Port; ApiVersion = ''v1.0'' }'
 
     # The output of the original: access_token (32 hex digits), id_token (600 characters),
-    # expires_in (minutes, an int), token_type, in this order.
+    # expires_in (minutes, the integer type ConvertFrom-Json gives: Int64 in PowerShell 7), token_type,
+    # in this order.
     function Assert-ArmorOutput($Output) {
         ($Output.PSObject.Properties.Name -join ',') | Should -BeExactly 'access_token,id_token,expires_in,token_type'
         $Output.access_token | Should -BeOfType ([string])
         $Output.access_token | Should -MatchExactly '^[0-9a-f]{32}$'
         $Output.id_token | Should -BeOfType ([string])
         $Output.id_token.Length | Should -Be 600
-        $Output.expires_in | Should -BeOfType ([int])
+        $Output.expires_in.GetType() | Should -Be ('{"n":15}' | ConvertFrom-Json).n.GetType()
         $Output.expires_in | Should -Be 15
         $Output.token_type | Should -BeExactly 'Bearer'
     }

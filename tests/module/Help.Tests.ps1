@@ -5,6 +5,14 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
 
     $runspace = New-NtRunspace
+
+    # The links of the shared reference that are dead, and what the module's help links to instead:
+    # ArmorPowerShell renamed New-ArmorApiToken to Request-ArmorApiToken in 1.0.300, so its master
+    # branch and its documentation site (built from master) no longer have the old pages.
+    $ReplacedLinks = @{
+        'https://tlindsay42.github.io/ArmorPowerShell/private/New-ArmorApiToken/'                       = 'https://tlindsay42.github.io/ArmorPowerShell/private/Request-ArmorApiToken/'
+        'https://github.com/tlindsay42/ArmorPowerShell/blob/master/Armor/Private/New-ArmorApiToken.ps1' = 'https://github.com/tlindsay42/ArmorPowerShell/blob/v1.0.295/Armor/Private/New-ArmorApiToken.ps1'
+    }
 }
 
 AfterAll {
@@ -14,6 +22,7 @@ AfterAll {
 Describe 'Get-Help <Command>' -ForEach @(
     @{ Command = 'New-VcToken' }
     @{ Command = 'New-ArmorApiToken' }
+    @{ Command = 'Update-ArmorApiToken' }
 ) {
     BeforeAll {
         $file = Get-NtHelpFile $Command
@@ -38,7 +47,8 @@ Describe 'Get-Help <Command>' -ForEach @(
                             $type = [string]$p.parameterValue
                             $named = $p.position -eq 'named'
                             $required = $p.required -eq 'true'
-                            if ($named -and $required) { '-{0} <{1}>' -f $p.name, $type }
+                            if ($type -eq 'SwitchParameter') { '[-{0}]' -f $p.name }
+                            elseif ($named -and $required) { '-{0} <{1}>' -f $p.name, $type }
                             elseif ($named) { '[-{0} <{1}>]' -f $p.name, $type }
                             elseif ($required) { '[-{0}] <{1}>' -f $p.name, $type }
                             else { '[[-{0}] <{1}>]' -f $p.name, $type }
@@ -101,15 +111,17 @@ Describe 'Get-Help <Command>' -ForEach @(
         }
     }
 
-    It 'shows None as input and the outputs of the help' {
-        ConvertTo-NtNormalText $shown.Inputs | Should -BeLike 'None*'
+    It 'shows the inputs and the outputs of the help' {
+        $inputs = if ($Command -eq 'Update-ArmorApiToken') { 'System.String*' } else { 'None*' }
+        ConvertTo-NtNormalText $shown.Inputs | Should -BeLike $inputs
         $outputs = ConvertTo-NtNormalText $shown.Outputs
         $file.Outputs.Count | Should -BeGreaterThan 0
         foreach ($line in $file.Outputs) { $outputs | Should -Match ([regex]::Escape((ConvertTo-NtNormalText $line))) }
     }
 
-    It 'links to the pages the help links to' {
-        ($shown.Links -join "`n") | Should -BeExactly ($file.Links -join "`n")
+    It 'links to the pages the help links to (dead links of the reference replaced)' {
+        $expected = foreach ($link in $file.Links) { if ($ReplacedLinks.ContainsKey($link)) { $ReplacedLinks[$link] } else { $link } }
+        ($shown.Links -join "`n") | Should -BeExactly (@($expected) -join "`n")
     }
 }
 
@@ -127,6 +139,8 @@ Describe 'The help source kept in the repository' {
             return
         }
         $read = { param($path) [System.IO.File]::ReadAllText($path).Replace("`r`n", "`n") }
-        (& $read $repository) | Should -BeExactly (& $read $shared)
+        $reference = & $read $shared
+        foreach ($dead in $ReplacedLinks.Keys) { $reference = $reference.Replace($dead, $ReplacedLinks[$dead]) }
+        (& $read $repository) | Should -BeExactly $reference
     }
 }

@@ -3,7 +3,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     $ModulePath = Get-NtTestModulePath
-    $Commands = @('New-ArmorApiToken', 'New-VcToken')
+    $Commands = @('New-ArmorApiToken', 'New-VcToken', 'Update-ArmorApiToken')
 }
 
 Describe 'Module manifest' {
@@ -21,7 +21,7 @@ Describe 'Module manifest' {
         $manifest.Tags | Should -Not -BeNullOrEmpty
     }
 
-    It 'declares exactly New-VcToken, New-ArmorApiToken and the variable VenafiSession' {
+    It 'declares exactly New-VcToken, New-ArmorApiToken, Update-ArmorApiToken and the variable VenafiSession' {
         @($manifest.ExportedCommands.Keys | Sort-Object) | Should -Be $Commands
         @($manifest.ExportedVariables.Keys) | Should -Be @('VenafiSession')
         @($manifest.ExportedAliases.Keys) | Should -BeNullOrEmpty
@@ -57,7 +57,7 @@ Describe 'Module manifest' {
 }
 
 Describe 'Imported module' {
-    It 'adds exactly New-VcToken and New-ArmorApiToken to the session, and the variable VenafiSession' {
+    It 'adds exactly New-VcToken, New-ArmorApiToken and Update-ArmorApiToken to the session, and the variable VenafiSession (no takeover alias: neither original is installed here)' {
         $runspace = New-NtRunspace -NoModule
         $result = Invoke-NtScript -Runspace $runspace -Script @'
             $before = @(Get-Command -ListImported -CommandType Function, Cmdlet, Alias | ForEach-Object Name)
@@ -90,9 +90,10 @@ Describe 'Imported module' {
         $result.Output[1] | Should -BeExactly 'VenafiSession'
     }
 
-    It 'makes both commands compiled cmdlets' -Tag 'Compiled' -ForEach @(
+    It 'makes every command a compiled cmdlet' -Tag 'Compiled' -ForEach @(
         @{ Name = 'New-VcToken'; Type = 'NativeToken.Commands.NewVcTokenCommand' }
         @{ Name = 'New-ArmorApiToken'; Type = 'NativeToken.Commands.NewArmorApiTokenCommand' }
+        @{ Name = 'Update-ArmorApiToken'; Type = 'NativeToken.Commands.UpdateArmorApiTokenCommand' }
     ) {
         $result = Invoke-NtScript -Script '$c = Get-Command $Name; [string]$c.CommandType; $c.ImplementingType.FullName; $c.ImplementingType.IsSealed' -Variables @{ Name = $Name }
         $result.Succeeded | Should -BeTrue
@@ -126,7 +127,7 @@ Describe 'Imported module' {
                 (New-VcToken -Endpoint $Endpoint -Jwt $Jwt).Endpoint
 '@ -Variables @{ Path = $ModulePath; Endpoint = (Get-NtTlspcEndpoint $emulator); Jwt = (New-NtJwt) }
             $result.Succeeded | Should -BeTrue
-            $result.Output[0] | Should -Be 2
+            $result.Output[0] | Should -Be 3
             $result.Output[1] | Should -BeExactly (Get-NtTlspcEndpoint $emulator)
         }
         finally { Stop-NtEmulator $emulator }

@@ -811,7 +811,7 @@ function Get-ExpectedErrorId {
         [Parameter(Mandatory)] [ValidateSet('New-VcToken', 'New-ArmorApiToken')] [string] $Command
     )
     if (-not $script:ErrorIdSuffix.ContainsKey($Command)) {
-        $info = Invoke-NtScript -Script '$c = Get-Command $Name -ErrorAction Stop; if ($c.PSObject.Properties["ImplementingType"] -and $c.ImplementingType) { $c.ImplementingType.FullName } else { $c.Name }' -Variables @{ Name = $Command }
+        $info = Invoke-NtScript -Script '$c = Get-Command $Name -ErrorAction Stop; if ($c.CommandType -eq "Alias") { $c = $c.ResolvedCommand }; if ($c.PSObject.Properties["ImplementingType"] -and $c.ImplementingType) { $c.ImplementingType.FullName } else { $c.Name }' -Variables @{ Name = $Command }
         if (-not $info.Succeeded) { throw "Get-Command $Command failed: $($info.Error.Exception.Message)" }
         $script:ErrorIdSuffix[$Command] = [string]$info.Output[0]
     }

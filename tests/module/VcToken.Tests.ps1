@@ -56,8 +56,14 @@ Describe 'New-VcToken -Endpoint -Jwt' {
             Get-NtRequestCount $emulator | Should -Be ($before + 1)
             $session = (Invoke-NtScript $runspace '$VenafiSession; [object]::ReferenceEquals($VenafiSession.Token, $Token)' @{ Token = $result.Output[0] }).Output
             $session[0].PSObject.BaseObject | Should -BeOfType ([System.Management.Automation.PSCustomObject])
-            ($session[0].PSObject.Properties.Name -join ',') | Should -BeExactly 'Platform,Server,Token'
+            # The properties VenafiPS 6.11's New-VenafiSession -VcEndpoint -Jwt gives, in its order.
+            ($session[0].PSObject.Properties.Name -join ',') | Should -BeExactly 'Platform,Server,TimeoutSec,SkipCertificateCheck,Token,User'
             $session[0].Platform | Should -BeExactly 'VC'
+            $session[0].TimeoutSec | Should -BeOfType ([int])
+            $session[0].TimeoutSec | Should -Be 0
+            $session[0].SkipCertificateCheck | Should -BeOfType ([bool])
+            $session[0].SkipCertificateCheck | Should -BeFalse
+            $session[0].User | Should -BeNullOrEmpty
             $session[0].Server | Should -BeExactly $emulator.HttpUrl
             $session[1] | Should -BeTrue -Because 'the session holds the very token object that was returned'
             Find-NtSecret (Get-NtVisibleText $result) $jwt, (Get-NtPassword $result.Output[0].AccessToken) | Should -BeNullOrEmpty

@@ -99,8 +99,7 @@ namespace NativeToken.Commands
                     string access = NativeCall.Text(token, NativeCall.TokenText.AccessToken);
                     string id = NativeCall.Text(token, NativeCall.TokenText.IdToken);
                     string type = NativeCall.Text(token, NativeCall.TokenText.TokenType);
-                    long expiresIn = NativeCall.ExpiresIn(token);
-                    int minutes = (int)Math.Max(int.MinValue, Math.Min(int.MaxValue, expiresIn));
+                    long minutes = NativeCall.ExpiresIn(token);
 
                     if (verbose)
                     {
@@ -115,7 +114,8 @@ namespace NativeToken.Commands
                     PSMemberInfoCollection<PSPropertyInfo> properties = output.Properties;
                     properties.Add(new PSNoteProperty("access_token", access), preValidated: true);
                     properties.Add(new PSNoteProperty("id_token", id), preValidated: true);
-                    properties.Add(new PSNoteProperty("expires_in", minutes), preValidated: true);
+                    // As the original's ConvertFrom-Json gives it (Int64 in PowerShell 7).
+                    properties.Add(new PSNoteProperty("expires_in", PSValues.JsonInteger(minutes)), preValidated: true);
                     properties.Add(new PSNoteProperty("token_type", type), preValidated: true);
                 }
             }
@@ -130,7 +130,7 @@ namespace NativeToken.Commands
         protected override void StopProcessing() => _cancellation.Stop();
 
         /// <summary>https://&lt;server&gt;:&lt;port&gt; from the global Armor session, else https://api.armor.com:443.</summary>
-        private static string BaseUrl(object? armorSession)
+        internal static string BaseUrl(object? armorSession)
         {
             object? server = PSValues.Get(armorSession, "Server");
             if (!LanguagePrimitives.IsTrue(server))

@@ -14,6 +14,9 @@ namespace NativeToken.Commands
     /// JWT (-Endpoint -Jwt, which also becomes the module's $VenafiSession), from a session object
     /// (-VenafiSession, stateless), or by refreshing $VenafiSession in place (no parameters).
     /// Parameters, output and errors are those of VenafiPS's New-VcToken (help: New-VcToken.md).
+    /// With VenafiPS loaded (and the takeover on), $VenafiSession is VenafiPS's own: -Endpoint
+    /// -Jwt only returns the token (VenafiPS's New-VenafiSession stores it), and a bare call
+    /// refreshes VenafiPS's session as VenafiPS's New-VcToken does.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "VcToken", DefaultParameterSetName = ScriptSessionSet)]
     [OutputType(typeof(PSObject))]
@@ -86,25 +89,47 @@ namespace NativeToken.Commands
             {
                 Throw(Errors.Argument("InvalidUrl", InvalidUrlMessage(endpoint), null, "InvalidUrl"));
             }
-            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables);
+            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables, out SessionOwner owner);
 
             long started = verbose ? StartVerbose(endpoint) : 0;
             var result = Call(NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, uri, jwt, null, verbose, started);
 
             var jwtCredential = new PSCredential("JWT", NativeText.ToSecureString(jwt));
             PSObject token = NewToken(endpoint, result.Access, jwtCredential, result.Expires);
+            // The native session follows this token: when the caller stores it in a session (as
+            // VenafiPS's New-VenafiSession does), a bare New-VcToken refreshes it natively.
             scope.Begun(token, jwtCredential, endpoint);
 
-            var session = new PSObject();
-            session.Properties.Add(new PSNoteProperty("Platform", "VC"), preValidated: true);
-            session.Properties.Add(new PSNoteProperty("Server", uri!.GetLeftPart(UriPartial.Authority)), preValidated: true);
-            session.Properties.Add(new PSNoteProperty("Token", token), preValidated: true);
-            ModuleScope.SetSession(variables, session);
-            if (verbose)
+            if (owner == SessionOwner.NativeToken)
             {
-                WriteVerbose("Stored the new session in the script scoped variable VenafiSession");
+                ModuleScope.SetSession(variables, NewVenafiSession(uri!, token));
+                if (verbose)
+                {
+                    WriteVerbose("Stored the new session in the script scoped variable VenafiSession");
+                }
             }
             WriteObject(token);
+        }
+
+        /// <summary>
+        /// The session object, with the properties, order and types VenafiPS 6.11's
+        /// New-VenafiSession -VcEndpoint -Jwt gives, so that VenafiPS's commands accept it as
+        /// -VenafiSession. Server keeps a port the endpoint names (VenafiPS drops it; TLSPC has
+        /// none), so that a session with a local emulator reaches it. User is $null: filling it
+        /// takes a GET /v1/useraccounts, which a token command does not make (VenafiPS leaves it
+        /// out when that call fails, as it does for most service accounts).
+        /// </summary>
+        private static PSObject NewVenafiSession(Uri endpoint, PSObject token)
+        {
+            var session = new PSObject();
+            PSMemberInfoCollection<PSPropertyInfo> properties = session.Properties;
+            properties.Add(new PSNoteProperty("Platform", "VC"), preValidated: true);
+            properties.Add(new PSNoteProperty("Server", endpoint.GetLeftPart(UriPartial.Authority)), preValidated: true);
+            properties.Add(new PSNoteProperty("TimeoutSec", 0), preValidated: true);
+            properties.Add(new PSNoteProperty("SkipCertificateCheck", false), preValidated: true);
+            properties.Add(new PSNoteProperty("Token", token), preValidated: true);
+            properties.Add(new PSNoteProperty("User", null), preValidated: true);
+            return session;
         }
 
         /// <summary>-VenafiSession [-Jwt]: a new token object for the given session; no state changes.</summary>
@@ -153,11 +178,12 @@ namespace NativeToken.Commands
         /// No parameters: a new access token for $VenafiSession, stored in it in place. While
         /// $VenafiSession holds what the native session was begun with, the native session
         /// refreshes (endpoint and JWT read natively); otherwise what $VenafiSession holds now is
-        /// begun.
+        /// begun. NativeToken's own session gets the new access token and expiry in its token
+        /// object; VenafiPS's gets a new token object, as VenafiPS's New-VcToken gives it.
         /// </summary>
         private void RefreshScriptSession(bool verbose)
         {
-            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables);
+            ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables, out SessionOwner owner);
             object? session = ModuleScope.GetSession(variables);
             if (session == null)
             {
@@ -188,9 +214,18 @@ namespace NativeToken.Commands
                 scope.Begun(token!, jwtObject!, endpoint);
             }
 
-            var accessCredential = new PSCredential("AccessToken", result.Access);
-            PSValues.Set(token!, "AccessToken", accessCredential);
-            PSValues.Set(token!, "Expires", result.Expires);
+            if (owner == SessionOwner.VenafiPS)
+            {
+                PSObject newToken = NewToken(endpoint, result.Access, jwtObject!, result.Expires);
+                PSValues.Set(session, "Token", newToken);
+                scope.Begun(newToken, jwtObject!, endpoint);
+            }
+            else
+            {
+                var accessCredential = new PSCredential("AccessToken", result.Access);
+                PSValues.Set(token!, "AccessToken", accessCredential);
+                PSValues.Set(token!, "Expires", result.Expires);
+            }
             if (verbose)
             {
                 WriteVerbose("Refreshed access token in script scoped variable VenafiSession");

@@ -106,6 +106,11 @@ namespace NativeToken.Interop
             IntPtr config, byte* baseUrl, UIntPtr baseUrlLen, byte* code, UIntPtr codeLen, byte* grantType, UIntPtr grantTypeLen,
             uint timeoutMs, IntPtr cancel, IntPtr* outToken);
 
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern uint nt_armor_token_reissue(
+            IntPtr config, byte* baseUrl, UIntPtr baseUrlLen, byte* accessToken, UIntPtr accessTokenLen,
+            uint timeoutMs, IntPtr cancel, IntPtr* outToken);
+
         // Tokens (nt_token): borrowed strings, valid until nt_token_free.
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern uint nt_token_access_token(IntPtr token, byte** outPtr, UIntPtr* outLen);
