@@ -99,7 +99,7 @@ pub struct Answer {
 /// trace.
 pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Error> {
     let target = url_check::for_display(request.url);
-    if options.cancel.is_some_and(Cancel::is_triggered) {
+    if options.cancel.map_or(false, Cancel::is_triggered) {
         return Err(cancelled_error(&target));
     }
     let config = match options.config {
@@ -187,9 +187,7 @@ async fn poll_then_wait<F: Future>(alone: bool, work: F) -> F::Output {
     }
     let until = std::time::Instant::now() + BUSY_POLL;
     loop {
-        if let Poll::Ready(output) =
-            std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await
-        {
+        if let Poll::Ready(output) = PollOnce(work.as_mut()).await {
             return output;
         }
         if std::time::Instant::now() >= until || CALLS_IN_FLIGHT.load(Ordering::Relaxed) > 1 {
@@ -197,6 +195,22 @@ async fn poll_then_wait<F: Future>(alone: bool, work: F) -> F::Output {
         }
         // Back to the runtime, which checks the sockets without blocking and polls again.
         tokio::task::yield_now().await;
+    }
+}
+
+/// One poll of the pinned future it holds, as a future that is ready at once with that poll's
+/// result (what `std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx)))` does; that
+/// function is newer than rustc 1.63, which the Windows cross-build uses).
+struct PollOnce<'a, F: Future>(std::pin::Pin<&'a mut F>);
+
+impl<F: Future> Future for PollOnce<'_, F> {
+    type Output = Poll<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        Poll::Ready(self.0.as_mut().poll(cx))
     }
 }
 
@@ -254,14 +268,16 @@ async fn post_with_retries(
     let deadline = Instant::now() + timeout;
     for attempt in 1..=MAX_ATTEMPTS {
         let attempt_started = Instant::now();
-        let Ok(outcome) =
-            tokio::time::timeout_at(deadline, send_once(client, request, proxy)).await
-        else {
-            trace.push(format!(
-                "attempt {attempt}: POST {target} -> no complete answer before the timeout"
-            ));
-            return Err(timeout_error(target, timeout));
-        };
+        let outcome =
+            match tokio::time::timeout_at(deadline, send_once(client, request, proxy)).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    trace.push(format!(
+                        "attempt {attempt}: POST {target} -> no complete answer before the timeout"
+                    ));
+                    return Err(timeout_error(target, timeout));
+                }
+            };
         let summary = match &outcome {
             Ok(reply) => status_text(reply.status),
             Err(failure) => failure.error.kind().name().to_owned(),
