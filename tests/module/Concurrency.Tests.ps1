@@ -107,10 +107,14 @@ Describe 'Eight runspaces, 200 calls each' {
         $pool.Open()
         try {
             $before = Get-NtRequestCount $emulator
+            # Each job holds its runspace until all have one: a job that finished early would
+            # otherwise free its runspace for a later one (on a slow machine, under Wine).
+            $allStarted = [System.Threading.CountdownEvent]::new($runspaces)
+            $held = $work.Replace('param($Id, $Endpoint, $Jwt, $Calls)', "param(`$Id, `$Endpoint, `$Jwt, `$Calls, `$AllStarted)`n`$null = `$AllStarted.Signal(); `$null = `$AllStarted.Wait(120000)")
             $jobs = foreach ($client in $clients) {
                 $ps = [powershell]::Create()
                 $ps.RunspacePool = $pool
-                $null = $ps.AddScript($work).AddArgument($client.Subject).AddArgument($client.Endpoint).AddArgument($client.Jwt).AddArgument($callsEach)
+                $null = $ps.AddScript($held).AddArgument($client.Subject).AddArgument($client.Endpoint).AddArgument($client.Jwt).AddArgument($callsEach).AddArgument($allStarted)
                 [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
             }
             $results = @(foreach ($job in $jobs) {

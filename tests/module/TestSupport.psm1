@@ -278,6 +278,9 @@ function Start-NtEmulator {
     catch { Remove-NtTempFolder $folder; throw }
     $http = $started.Announced['http']
     $https = $started.Announced['https']
+    # Wine's schannel does not match IP addresses in certificates: call the HTTPS listener by the
+    # certificate's name there.
+    if ($https -and $script:UnderWine) { $https = $https.Replace('//127.0.0.1:', '//localhost:') }
     $httpsPort = $null
     if ($https) { $httpsPort = ([uri]$https).Port }
     [pscustomobject]@{
@@ -333,6 +336,15 @@ function Get-NtTlspcEndpoint {
 }
 
 # The endpoint as the native library shows it in messages: without the query.
+# The host name the HTTPS tests call the emulator by: 127.0.0.1, or localhost under Wine (its
+# schannel does not match IP addresses in certificates; the emulator's certificate names both).
+function Get-NtTlsHostName {
+    [OutputType([string])]
+    param()
+    if ($script:UnderWine) { return 'localhost' }
+    '127.0.0.1'
+}
+
 function Get-NtShownUrl {
     [OutputType([string])]
     param([Parameter(Mandatory, Position = 0)] [string] $Url)
@@ -1224,7 +1236,7 @@ function Get-NtHelpFile {
 Export-ModuleMember -Function @(
     'Get-NtRepoRoot', 'Get-NtTestModulePath', 'Get-NtReferenceHelpPath', 'Get-NtRepositoryHelpPath', 'Get-NtPlatform', 'Get-NtCrateVersion',
     'New-NtTempFolder', 'Remove-NtTempFolder', 'Get-NtFreePort',
-    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
+    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtTlsHostName', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
     'Get-NtEmulatorLog', 'Get-NtEmulatorLogText', 'Get-NtTokenRequest', 'Wait-NtLogLine',
     'Start-NtProxy', 'Stop-NtProxy', 'Get-NtProxyLog',
     'New-NtJwt', 'New-NtJwtFromParts', 'New-NtArmorCode', 'Get-NtSecretFragment', 'Find-NtSecret',
