@@ -95,6 +95,35 @@ Describe 'SSL_CERT_FILE' -Skip:($IsMacOS) {
             Restore-Environment $saved
         }
     }
+
+    It 'reads a CA file whose path is not ASCII, and gives such a path back intact when it cannot be read' -Tag 'Compiled' {
+        # The path goes to the library as UTF-8 and, on Windows, on to the system as UTF-16; the
+        # message comes back as UTF-8.
+        $saved = Save-Environment $certVariables
+        $runspace = New-NtRunspace
+        $folder = New-NtTempFolder -Prefix 'nativetoken-ünïcødé-証明書'
+        try {
+            Clear-Environment $certVariables
+            $cert = [System.IO.Path]::Combine($folder, 'CA-ß.pem')
+            [System.IO.File]::Copy($emulator.CertPath, $cert)
+            $missing = [System.IO.Path]::Combine($folder, 'fehlt-ü-✓.pem')
+            $fetch = '$env:SSL_CERT_FILE = $Cert; New-VcToken -Endpoint $Endpoint -Jwt $Jwt'
+            $vars = @{ Endpoint = (Get-NtTlspcEndpoint $emulator -Https); Jwt = (New-NtJwt) }
+
+            $trusted = Invoke-NtScript $runspace $fetch ($vars + @{ Cert = $cert })
+            $unreadable = Invoke-NtScript $runspace $fetch ($vars + @{ Cert = $missing })
+
+            $trusted.Succeeded | Should -BeTrue
+            $trusted.Output[0].Endpoint | Should -BeExactly $vars.Endpoint
+            { throw $unreadable.Error } | Should -Throw -ErrorId (Get-ExpectedErrorId -Kind InvalidArgument -Command New-VcToken)
+            $unreadable.Error.Exception.Message | Should -BeLike "the CA file $missing cannot be read: *"
+        }
+        finally {
+            $runspace.Dispose()
+            Restore-Environment $saved
+            Remove-NtTempFolder $folder
+        }
+    }
 }
 
 Describe 'Proxies set in the session' -Tag 'Compiled' {

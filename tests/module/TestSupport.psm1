@@ -289,7 +289,7 @@ function Start-NtEmulator {
         HttpUrl    = $http
         HttpsUrl   = $https
         HttpsPort  = $httpsPort
-        CertPath   = if ($started.Announced['cert']) { ConvertFrom-NtUnixPath $started.Announced['cert'] } else { $null }
+        CertPath   = if ($started.Announced['cert'] -and $script:UnderWine) { ConvertFrom-NtUnixPath $started.Announced['cert'] } else { $started.Announced['cert'] }
         LogPath    = $log
         StderrPath = $started.StderrPath
         Folder     = $folder
