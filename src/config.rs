@@ -137,8 +137,9 @@ impl ConfigBuilder {
         let mut newly_read = Vec::new();
         let mut any_certificate = false;
         for entry in entries.flatten() {
-            let Ok(file) = std::fs::canonicalize(entry.path()) else {
-                continue;
+            let file = match std::fs::canonicalize(entry.path()) {
+                Ok(file) => file,
+                Err(_) => continue,
             };
             if !file.is_file() || !seen.insert(file.clone()) {
                 continue;

@@ -12,6 +12,7 @@ use crate::connection_log::{self, Kept, Observed};
 use crate::error::{nt_result, Error};
 use crate::error_body;
 use crate::url_check;
+use crate::windows_codes;
 use reqwest::header::{HeaderMap, ACCEPT, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{StatusCode, Url, Version};
 use std::collections::hash_map::RandomState;
@@ -117,7 +118,7 @@ pub struct Answer {
 /// trace.
 pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Error> {
     let target = url_check::for_display(request.url);
-    if options.cancel.is_some_and(Cancel::is_triggered) {
+    if options.cancel.map_or(false, Cancel::is_triggered) {
         return Err(cancelled_error(&target));
     }
     let config = match options.config {
@@ -205,9 +206,7 @@ async fn poll_then_wait<F: Future>(alone: bool, work: F) -> F::Output {
     }
     let until = std::time::Instant::now() + BUSY_POLL;
     loop {
-        if let Poll::Ready(output) =
-            std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await
-        {
+        if let Poll::Ready(output) = PollOnce(work.as_mut()).await {
             return output;
         }
         if std::time::Instant::now() >= until || CALLS_IN_FLIGHT.load(Ordering::Relaxed) > 1 {
@@ -215,6 +214,22 @@ async fn poll_then_wait<F: Future>(alone: bool, work: F) -> F::Output {
         }
         // Back to the runtime, which checks the sockets without blocking and polls again.
         tokio::task::yield_now().await;
+    }
+}
+
+/// One poll of the pinned future it holds, as a future that is ready at once with that poll's
+/// result (what `std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx)))` does; that
+/// function is newer than rustc 1.63, which the Windows cross-build uses).
+struct PollOnce<'a, F: Future>(std::pin::Pin<&'a mut F>);
+
+impl<F: Future> Future for PollOnce<'_, F> {
+    type Output = Poll<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        Poll::Ready(self.0.as_mut().poll(cx))
     }
 }
 
@@ -690,6 +705,8 @@ fn classify(error: &reqwest::Error, url: &Url, proxy: Option<&str>) -> Error {
     };
     // " through the proxy http://host:port", or nothing.
     let via = proxy.map_or_else(String::new, |proxy| format!(" through the proxy {proxy}"));
+    // On Windows a TLS failure is known by its code (the system's words vary by language).
+    let tls_code = windows_codes::tls_failure(causes(error));
     use std::io::ErrorKind;
     let (kind, message) = match (io_kind, proxy) {
         (Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable), Some(proxy)) => (
@@ -704,10 +721,26 @@ fn classify(error: &reqwest::Error, url: &Url, proxy: Option<&str>) -> Error {
             nt_result::NT_DNS_FAILED,
             format!("the host name of the proxy {proxy} did not resolve: {detail}"),
         ),
-        (Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable), None) => {
-            (nt_result::NT_CONNECT_FAILED, format!("could not connect to {target}: {detail}"))
-        }
-        (Some(ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof), _) => (
+        (Some(ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable), None) => (
+            nt_result::NT_CONNECT_FAILED,
+            format!("could not connect to {target}: {detail}"),
+        ),
+        _ if tls_code.is_some() => (
+            nt_result::NT_TLS_FAILED,
+            format!(
+                "TLS with {target}{via} failed ({}; {detail}). {TRUST_ADVICE}",
+                tls_code.expect("checked by the guard")
+            ),
+        ),
+        (
+            Some(
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof,
+            ),
+            _,
+        ) => (
             nt_result::NT_CONNECTION_RESET,
             format!("the connection to {target}{via} was reset before a complete answer: {detail}"),
         ),
@@ -715,19 +748,24 @@ fn classify(error: &reqwest::Error, url: &Url, proxy: Option<&str>) -> Error {
             nt_result::NT_DNS_FAILED,
             format!("the host name {host} did not resolve: {detail}"),
         ),
-        _ if error.is_timeout() => (nt_result::NT_TIMEOUT, format!("no answer from {target}{via} in time: {detail}")),
+        _ if error.is_timeout() => (
+            nt_result::NT_TIMEOUT,
+            format!("no answer from {target}{via} in time: {detail}"),
+        ),
         _ if mentions(&["certificate", "ssl", "tls", "handshake"]) => (
             nt_result::NT_TLS_FAILED,
-            format!(
-                "TLS with {target}{via} failed ({detail}). This is a certificate/TLS problem: if the server's \
-                 certificate comes from a private CA, trust that CA with SSL_CERT_FILE=/path/ca.pem"
-            ),
+            format!("TLS with {target}{via} failed ({detail}). {TRUST_ADVICE}"),
         ),
         _ if mentions(&["connection closed", "incomplete message", "unexpected eof"]) => (
             nt_result::NT_CONNECTION_RESET,
-            format!("the connection to {target}{via} was closed before a complete answer: {detail}"),
+            format!(
+                "the connection to {target}{via} was closed before a complete answer: {detail}"
+            ),
         ),
-        _ if error.is_connect() => (nt_result::NT_CONNECT_FAILED, format!("could not connect to {target}{via}: {detail}")),
+        _ if error.is_connect() => (
+            nt_result::NT_CONNECT_FAILED,
+            format!("could not connect to {target}{via}: {detail}"),
+        ),
         _ => (
             nt_result::NT_CONNECTION_RESET,
             format!("the exchange with {target}{via} broke off: {detail}"),
@@ -735,6 +773,16 @@ fn classify(error: &reqwest::Error, url: &Url, proxy: Option<&str>) -> Error {
     };
     Error::new(kind, message)
 }
+
+/// What a TLS failure's message tells the user to do: the ways to trust a private CA on this
+/// system (docs/ERRORS.md, "Trusting a private CA").
+#[cfg(windows)]
+const TRUST_ADVICE: &str = "This is a certificate/TLS problem: if the server's certificate comes from a private CA, \
+     trust that CA in the Windows certificate store (Cert:\\CurrentUser\\Root) or with SSL_CERT_FILE=C:\\path\\ca.pem";
+#[cfg(not(windows))]
+const TRUST_ADVICE: &str =
+    "This is a certificate/TLS problem: if the server's certificate comes from a private CA, \
+     trust that CA with SSL_CERT_FILE=/path/ca.pem";
 
 /// The causes of `error`, outermost first, without `error` itself.
 fn causes<'a>(

@@ -11,11 +11,14 @@ pub type ExpiryUnixSeconds = Option<i64>;
 /// Checks the JWT's shape and returns its expiry. Messages never contain the JWT.
 pub fn parse_expiry(jwt: &str) -> Result<ExpiryUnixSeconds, Error> {
     let parts: Vec<&str> = jwt.split('.').collect();
-    let [header, payload, signature] = parts[..] else {
-        return Err(malformed(format!(
-            "it has {} dot-separated parts, expected 3 (header.payload.signature)",
-            parts.len()
-        )));
+    let (header, payload, signature) = match parts[..] {
+        [header, payload, signature] => (header, payload, signature),
+        _ => {
+            return Err(malformed(format!(
+                "it has {} dot-separated parts, expected 3 (header.payload.signature)",
+                parts.len()
+            )))
+        }
     };
     decode_json_object("header", header)?;
     let claims = decode_json_object("payload", payload)?;

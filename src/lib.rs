@@ -23,6 +23,7 @@ mod session;
 mod tlspc;
 mod token;
 mod url_check;
+mod windows_codes;
 
 pub use cancel::Cancel;
 pub use config::{Config, ConfigBuilder};

@@ -123,7 +123,7 @@ pub unsafe extern "C" fn nt_config_builder_free(builder: *mut ConfigBuilder) {
 /// No call may be using the configuration.
 #[no_mangle]
 pub unsafe extern "C" fn nt_config_free(config: *const Config) {
-    free_handle(config.cast_mut());
+    free_handle(config as *mut Config);
 }
 
 /// Runs one text setter on a live builder: the argument is read as for every string argument

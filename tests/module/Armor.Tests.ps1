@@ -3,17 +3,17 @@
 #
 # Armor's URL is https://<Server>:<Port>. Calls that must reach the emulator over HTTPS run in a
 # fresh pwsh that trusts its certificate through SSL_CERT_FILE set before pwsh starts (the way
-# every version of the module reads it; it applies on Linux only, where the library uses
-# OpenSSL); the others run in this process with a Server given as a URL on the emulator's HTTP
+# every version of the module reads it; tested on Linux and Windows); the others run in this process with a Server given as a URL on the emulator's HTTP
 # listener, or fail before TLS.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     $emulator = Start-NtEmulator
     $trusted = @{ SSL_CERT_FILE = $emulator.CertPath }
-    $httpsBase = "https://127.0.0.1:$($emulator.HttpsPort)"
+    $tlsHost = Get-NtTlsHostName
+    $httpsBase = "https://$($tlsHost):$($emulator.HttpsPort)"
     $httpSession = '$Global:ArmorSession = [pscustomobject]@{ Server = $Server; ApiVersion = ''v1.0'' }'
-    $httpsSession = '$Global:ArmorSession = [pscustomobject]@{ Server = ''127.0.0.1''; Port = $Port; ApiVersion = ''v1.0'' }'
+    $httpsSession = '$Global:ArmorSession = [pscustomobject]@{ Server = $TlsHost; Port = $Port; ApiVersion = ''v1.0'' }'
 
     # The output of the original: access_token (32 hex digits), id_token (600 characters),
     # expires_in (minutes, the integer type ConvertFrom-Json gives: Int64 in PowerShell 7), token_type,
@@ -34,6 +34,7 @@ BeforeAll {
     function Invoke-TrustedArmor([string[]] $Step, [hashtable] $Variables = @{}) {
         $before = Get-NtRequestCount $emulator armor
         $Variables['Port'] = $emulator.HttpsPort
+        $Variables['TlsHost'] = $tlsHost
         $steps = @(Invoke-NtProcess -Environment $trusted -Step (@($httpsSession) + $Step) -Variables $Variables)
         [pscustomobject]@{ Steps = @($steps | Select-Object -Skip 1); Requests = (Get-NtRequestCount $emulator armor) - $before }
     }
@@ -43,7 +44,7 @@ AfterAll {
     Stop-NtEmulator $emulator
 }
 
-Describe 'New-ArmorApiToken over HTTPS to $Global:ArmorSession.Server:Port' -Skip:(-not $IsLinux) {
+Describe 'New-ArmorApiToken over HTTPS to $Global:ArmorSession.Server:Port' -Skip:($IsMacOS) {
     It 'runs example 1 of the help: returns the token object after one request' {
         $example = @((Get-NtHelpFile New-ArmorApiToken).Examples)
         $example.Count | Should -Be 1

@@ -200,10 +200,16 @@ Describe 'Certificate faults' {
             $result.Error.Exception.Message | Should -Match 'self-signed certificate'
             $result.Error.Exception.Message | Should -BeLike '*if the server''s certificate comes from a private CA, trust that CA with SSL_CERT_FILE=/path/ca.pem'
         }
+        if ($IsWindows) {
+            # schannel's code, named and explained whatever the system's language (under Wine the
+            # system has no text for it at all), and the advice for Windows.
+            $result.Error.Exception.Message | Should -Match '(CERT_E_UNTRUSTEDROOT 0x800B0109|SEC_E_UNTRUSTED_ROOT 0x80090325|CERT_E_CHAINING 0x800B010A): '
+            $result.Error.Exception.Message | Should -BeLike '*if the server''s certificate comes from a private CA, trust that CA in the Windows certificate store (Cert:\CurrentUser\Root) or with SSL_CERT_FILE=C:\path\ca.pem'
+        }
     }
 
-    # SSL_CERT_FILE is how a CA is trusted on Linux (OpenSSL) only.
-    Context 'a trusted certificate for another host' -Skip:(-not $IsLinux) {
+    # SSL_CERT_FILE trusts a CA on Linux (OpenSSL) and Windows (schannel); macOS is not tested here.
+    Context 'a trusted certificate for another host' -Skip:($IsMacOS) {
         BeforeAll {
             # Its certificate names only tlspc.wrong-host.example; a fresh pwsh trusts it through
             # SSL_CERT_FILE set before it starts, and calls it as localhost.
@@ -231,8 +237,14 @@ Describe 'Certificate faults' {
             $result.Error.Data['NativeTokenErrorKind'] | Should -BeExactly 'TlsFailed'
             $result.Error.TargetObject | Should -BeExactly $endpoint
             $result.Error.Message | Should -BeLike "TLS with $endpoint failed (*"
-            $result.Error.Message | Should -Match 'hostname mismatch'
-            $result.Error.Message | Should -BeLike '*if the server''s certificate comes from a private CA, trust that CA with SSL_CERT_FILE=/path/ca.pem'
+            if ($IsWindows) {
+                $result.Error.Message | Should -Match '(CERT_E_CN_NO_MATCH 0x800B010F|SEC_E_WRONG_PRINCIPAL 0x80090322): '
+                $result.Error.Message | Should -BeLike '*trust that CA in the Windows certificate store (Cert:\CurrentUser\Root) or with SSL_CERT_FILE=C:\path\ca.pem'
+            }
+            else {
+                $result.Error.Message | Should -Match 'hostname mismatch'
+                $result.Error.Message | Should -BeLike '*if the server''s certificate comes from a private CA, trust that CA with SSL_CERT_FILE=/path/ca.pem'
+            }
             Get-NtRequestCount $wrongHost | Should -Be $before
         }
 

@@ -7,8 +7,10 @@
 # CurrentUser module path (~/.local/share/... on Linux and macOS: HOME; PSResourceGet does not
 # follow XDG_DATA_HOME for modules, so the XDG variables are dropped), so the user's own
 # repositories and modules are neither used nor changed. On Windows LOCALAPPDATA moves the
-# repository list, but CurrentUser modules live in Documents, which no variable moves: there
-# Save-PSResource puts the package in a temporary folder put first on PSModulePath instead.
+# repository list only where PSResourceGet reads the variable (not on Windows, where the known
+# folder wins: there the repository gets a name of its own and is unregistered again), and
+# CurrentUser modules live in Documents, which no variable moves: there Save-PSResource puts the
+# package in a temporary folder put first on PSModulePath instead.
 
 BeforeDiscovery {
     # PSResourceGet ships with PowerShell 7.4+; Windows PowerShell 5.1 has it only when installed.
@@ -72,13 +74,18 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $onWindows = [System.IO.Path]::DirectorySeparatorChar -eq '\'
 if ($onWindows) { $env:PSModulePath = $env:NT_PKG_MODULES + [System.IO.Path]::PathSeparator + $env:PSModulePath }
-Register-PSResourceRepository -Name NativeTokenPackageTest -Uri $env:NT_PKG_REPOSITORY -Trusted
-if ($onWindows) {
-    Save-PSResource -Name NativeToken -Version $env:NT_PKG_VERSION -Repository NativeTokenPackageTest -Path $env:NT_PKG_MODULES
+# On Windows the repository list stays the user's (LOCALAPPDATA does not move it there): a name
+# of this run's own, unregistered again.
+Register-PSResourceRepository -Name $env:NT_PKG_REPOSITORY_NAME -Uri $env:NT_PKG_REPOSITORY -Trusted
+try {
+    if ($onWindows) {
+        Save-PSResource -Name NativeToken -Version $env:NT_PKG_VERSION -Repository $env:NT_PKG_REPOSITORY_NAME -Path $env:NT_PKG_MODULES
+    }
+    else {
+        Install-PSResource -Name NativeToken -Version $env:NT_PKG_VERSION -Repository $env:NT_PKG_REPOSITORY_NAME -Scope CurrentUser
+    }
 }
-else {
-    Install-PSResource -Name NativeToken -Version $env:NT_PKG_VERSION -Repository NativeTokenPackageTest -Scope CurrentUser
-}
+finally { Unregister-PSResourceRepository -Name $env:NT_PKG_REPOSITORY_NAME }
 $found = @(Get-PSResource -Name NativeToken -ErrorAction SilentlyContinue)
 Import-Module NativeToken
 $module = Get-Module NativeToken
@@ -101,6 +108,7 @@ $access = $token.AccessToken.GetNetworkCredential().Password
         $process = Start-FreshPwsh $script @{
             HOME = $homeFolder; LOCALAPPDATA = $homeFolder
             NT_PKG_MODULES = $modules; NT_PKG_REPOSITORY = $repository; NT_PKG_VERSION = $version
+            NT_PKG_REPOSITORY_NAME = 'NativeTokenPackageTest' + [guid]::NewGuid().ToString('N')
             NT_PKG_ENDPOINT = $endpoint; NT_PKG_JWT = $jwt
         }
         try {

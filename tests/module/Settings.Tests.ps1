@@ -60,8 +60,9 @@ Describe 'NATIVETOKEN_TIMEOUT_SEC' {
     }
 }
 
-# SSL_CERT_FILE is how a CA is trusted on Linux (OpenSSL) only.
-Describe 'SSL_CERT_FILE' -Skip:(-not $IsLinux) {
+# SSL_CERT_FILE trusts a CA on Linux (OpenSSL) and Windows (schannel, besides the certificate
+# store); macOS is not tested here.
+Describe 'SSL_CERT_FILE' -Skip:($IsMacOS) {
     It 'makes the HTTPS emulator trusted when set before pwsh starts' {
         $jwt = New-NtJwt
         $endpoint = Get-NtTlspcEndpoint $emulator -Https
@@ -92,6 +93,35 @@ Describe 'SSL_CERT_FILE' -Skip:(-not $IsLinux) {
         finally {
             $runspace.Dispose()
             Restore-Environment $saved
+        }
+    }
+
+    It 'reads a CA file whose path is not ASCII, and gives such a path back intact when it cannot be read' -Tag 'Compiled' {
+        # The path goes to the library as UTF-8 and, on Windows, on to the system as UTF-16; the
+        # message comes back as UTF-8.
+        $saved = Save-Environment $certVariables
+        $runspace = New-NtRunspace
+        $folder = New-NtTempFolder -Prefix 'nativetoken-ünïcødé-証明書'
+        try {
+            Clear-Environment $certVariables
+            $cert = [System.IO.Path]::Combine($folder, 'CA-ß.pem')
+            [System.IO.File]::Copy($emulator.CertPath, $cert)
+            $missing = [System.IO.Path]::Combine($folder, 'fehlt-ü-✓.pem')
+            $fetch = '$env:SSL_CERT_FILE = $Cert; New-VcToken -Endpoint $Endpoint -Jwt $Jwt'
+            $vars = @{ Endpoint = (Get-NtTlspcEndpoint $emulator -Https); Jwt = (New-NtJwt) }
+
+            $trusted = Invoke-NtScript $runspace $fetch ($vars + @{ Cert = $cert })
+            $unreadable = Invoke-NtScript $runspace $fetch ($vars + @{ Cert = $missing })
+
+            $trusted.Succeeded | Should -BeTrue
+            $trusted.Output[0].Endpoint | Should -BeExactly $vars.Endpoint
+            { throw $unreadable.Error } | Should -Throw -ErrorId (Get-ExpectedErrorId -Kind InvalidArgument -Command New-VcToken)
+            $unreadable.Error.Exception.Message | Should -BeLike "the CA file $missing cannot be read: *"
+        }
+        finally {
+            $runspace.Dispose()
+            Restore-Environment $saved
+            Remove-NtTempFolder $folder
         }
     }
 }
@@ -140,7 +170,7 @@ Describe 'Proxies set in the session' -Tag 'Compiled' {
         Find-NtSecret (Get-NtProxyLog $proxy) $jwt, (Get-NtPassword $result.Output[0].AccessToken) | Should -BeNullOrEmpty
     }
 
-    It 'tunnels an https call through HTTPS_PROXY with CONNECT' -Skip:(-not $IsLinux) {
+    It 'tunnels an https call through HTTPS_PROXY with CONNECT' -Skip:($IsMacOS) {
         # A proxy of its own: a tunnel, once open, carries later calls to the same host and port
         # without a new CONNECT, and a CONNECT line names only host and port.
         $tunnel = Start-NtProxy
@@ -148,13 +178,13 @@ Describe 'Proxies set in the session' -Tag 'Compiled' {
             $endpoint = Get-NtTlspcEndpoint $emulator -Https -Tenant $tenant
             $result = Invoke-NtScript $runspace '$env:SSL_CERT_FILE = $Cert; $env:HTTPS_PROXY = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Cert = $emulator.CertPath; Proxy = $tunnel.Url; Endpoint = $endpoint; Jwt = $jwt }
             $result.Succeeded | Should -BeTrue
-            Wait-NtLogLine -Path $tunnel.LogPath -Pattern ('^CONNECT 127\.0\.0\.1:' + $emulator.HttpsPort + '$') | Should -Not -BeNullOrEmpty
+            Wait-NtLogLine -Path $tunnel.LogPath -Pattern ('^CONNECT ' + [regex]::Escape((Get-NtTlsHostName)) + ':' + $emulator.HttpsPort + '$') | Should -Not -BeNullOrEmpty
             @(Get-NtTokenRequest $emulator -Tenant $tenant).Listener | Should -Be @('https')
         }
         finally { Stop-NtProxy $tunnel }
     }
 
-    It 'prefers https_proxy to HTTPS_PROXY, as .NET does' -Skip:(-not $IsLinux) {
+    It 'prefers https_proxy to HTTPS_PROXY, as .NET does' -Skip:($IsMacOS) {
         # Environment names are case-sensitive on Linux (not on Windows): the upper-case one names
         # a proxy that cannot be reached, so the call only succeeds through the lower-case one.
         $tunnel = Start-NtProxy
@@ -162,7 +192,7 @@ Describe 'Proxies set in the session' -Tag 'Compiled' {
             $endpoint = Get-NtTlspcEndpoint $emulator -Https -Tenant $tenant
             $result = Invoke-NtScript $runspace '$env:SSL_CERT_FILE = $Cert; $env:HTTPS_PROXY = $Dead; $env:https_proxy = $Proxy; New-VcToken -Endpoint $Endpoint -Jwt $Jwt' @{ Cert = $emulator.CertPath; Dead = "http://127.0.0.1:$(Get-NtFreePort)"; Proxy = $tunnel.Url; Endpoint = $endpoint; Jwt = $jwt }
             $result.Succeeded | Should -BeTrue
-            Wait-NtLogLine -Path $tunnel.LogPath -Pattern ('^CONNECT 127\.0\.0\.1:' + $emulator.HttpsPort + '$') | Should -Not -BeNullOrEmpty
+            Wait-NtLogLine -Path $tunnel.LogPath -Pattern ('^CONNECT ' + [regex]::Escape((Get-NtTlsHostName)) + ':' + $emulator.HttpsPort + '$') | Should -Not -BeNullOrEmpty
         }
         finally { Stop-NtProxy $tunnel }
     }

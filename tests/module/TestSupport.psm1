@@ -13,6 +13,9 @@ Set-StrictMode -Version 3.0
 $script:RepoRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
 $script:OnWindows = [System.IO.Path]::DirectorySeparatorChar -eq '\'
 $script:IsDesktop = $PSVersionTable.PSEdition -eq 'Desktop'
+# Windows under Wine (scripts/test-windows): the emulator and the proxy are Linux programs, which
+# this process starts through Wine (see Start-NtUnixHelper).
+$script:UnderWine = $script:OnWindows -and (Test-Path -LiteralPath 'HKLM:\Software\Wine')
 $script:ErrorIdSuffix = @{}
 $script:StatsClient = $null
 
@@ -129,10 +132,15 @@ function Start-NtHelperProcess {
     $stderr = [System.IO.Path]::Combine($Folder, 'stderr.txt')
     # Files, not pipes: the OS writes them as the helper prints, so nothing here has to drain
     # them and a line is on disk as soon as the helper wrote it.
-    # Start-Process joins the arguments with spaces as they are: quote those that hold one.
-    $quoted = @($ArgumentList | ForEach-Object { if ($_ -match '\s') { '"' + $_ + '"' } else { $_ } })
-    $process = Start-Process -FilePath $Path -ArgumentList $quoted -RedirectStandardOutput $stdout `
-        -RedirectStandardError $stderr -NoNewWindow -PassThru
+    if ($script:UnderWine) {
+        $process = Start-NtUnixHelper -Path $Path -ArgumentList $ArgumentList -Folder $Folder -Stdout $stdout -Stderr $stderr
+    }
+    else {
+        # Start-Process joins the arguments with spaces as they are: quote those that hold one.
+        $quoted = @($ArgumentList | ForEach-Object { if ($_ -match '\s') { '"' + $_ + '"' } else { $_ } })
+        $process = Start-Process -FilePath $Path -ArgumentList $quoted -RedirectStandardOutput $stdout `
+            -RedirectStandardError $stderr -NoNewWindow -PassThru
+    }
     $deadline = [datetime]::UtcNow.AddSeconds(30)
     $announced = @{}
     while ($true) {
@@ -145,13 +153,97 @@ function Start-NtHelperProcess {
             break
         }
         if ($process.HasExited -or [datetime]::UtcNow -gt $deadline) {
-            $state = if ($process.HasExited) { "exited with $($process.ExitCode)" } else { "did not print 'ready' within 30 s" }
+            $state = if ($process.HasExited) { 'exited' } else { "did not print 'ready' within 30 s" }
             if (-not $process.HasExited) { $process.Kill() }
             throw "The $What $state. stderr: $((Read-NtSharedFile $stderr) -join [Environment]::NewLine)"
         }
         Start-Sleep -Milliseconds 10
     }
     [pscustomobject]@{ Process = $process; Announced = $announced; StderrPath = $stderr }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Linux helpers from Windows under Wine
+#
+# Wine starts a Linux executable when a Windows program asks for one (CreateProcess of an ELF
+# file), but hands back no process the program can watch or end: Start-Process fails to find it
+# and Process.HasExited / Kill() do not reach it. So a helper starts through /bin/sh, which writes
+# its Linux process id to a file and then becomes the helper (exec: same id), with stdout and
+# stderr in files; the helper is watched through /proc/<id> and ended with /bin/kill. Paths it is
+# given are Linux paths (a drive X: is $WINEPREFIX/dosdevices/x:), and paths it announces are
+# read back as Z:\... (Wine's Z: is /).
+# ---------------------------------------------------------------------------------------------
+
+function ConvertTo-NtUnixPath {
+    [OutputType([string])]
+    param([Parameter(Mandatory, Position = 0)] [string] $Path)
+    if ($Path -notmatch '^([A-Za-z]):\\(.*)$') { return $Path }
+    $drive = $Matches[1].ToLowerInvariant()
+    $rest = $Matches[2].Replace('\', '/')
+    if ($drive -eq 'z') { return '/' + $rest }
+    if (-not $env:WINEPREFIX) { throw "Cannot give the Linux path of $Path without WINEPREFIX (scripts/test-windows sets it)." }
+    $env:WINEPREFIX.TrimEnd('/') + '/dosdevices/' + $drive + ':/' + $rest
+}
+
+function ConvertFrom-NtUnixPath {
+    [OutputType([string])]
+    param([Parameter(Mandatory, Position = 0)] [string] $Path)
+    if (-not $Path.StartsWith('/')) { return $Path }
+    'Z:' + $Path.Replace('/', '\')
+}
+
+# Whether Linux process $Id runs (a zombie, ended but not yet reaped, does not).
+function Test-NtUnixProcess {
+    [OutputType([bool])]
+    param([Parameter(Mandatory)] [int] $Id)
+    $stat = "Z:\proc\$Id\stat"
+    try { $text = [System.IO.File]::ReadAllText($stat) }
+    catch { return $false }
+    # "<pid> (<name>) <state> ...": the state follows the last ')'.
+    $state = $text.Substring($text.LastIndexOf(')') + 2, 1)
+    $state -ne 'Z' -and $state -ne 'X'
+}
+
+# Starts Linux program $Path with stdout and stderr in files; returns an object with HasExited,
+# Kill() and Dispose() (what Stop-NtHelperProcess uses of a Process).
+function Start-NtUnixHelper {
+    param([string] $Path, [string[]] $ArgumentList, [string] $Folder, [string] $Stdout, [string] $Stderr)
+    $pidFile = [System.IO.Path]::Combine($Folder, 'pid.txt')
+    $info = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $info.UseShellExecute = $false
+    foreach ($argument in @(
+            '-c', 'echo $$ >"$0"; out=$1; err=$2; shift 2; exec "$@" >"$out" 2>"$err" </dev/null',
+            (ConvertTo-NtUnixPath $pidFile), (ConvertTo-NtUnixPath $Stdout), (ConvertTo-NtUnixPath $Stderr), (ConvertTo-NtUnixPath $Path)) +
+        @($ArgumentList | ForEach-Object { ConvertTo-NtUnixPath $_ })) {
+        $info.ArgumentList.Add($argument)
+    }
+    # What comes back is no handle on the Linux process (see above): drop it.
+    try { $null = [System.Diagnostics.Process]::Start($info) } catch { $null = $_ }
+    $deadline = [datetime]::UtcNow.AddSeconds(30)
+    while (-not [System.IO.File]::Exists($pidFile) -or -not ([System.IO.File]::ReadAllText($pidFile).Trim() -match '^\d+$')) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "/bin/sh did not start $Path within 30 s (no $pidFile)." }
+        Start-Sleep -Milliseconds 10
+    }
+    $process = [pscustomobject]@{ PSTypeName = 'NativeToken.Test.UnixProcess'; Id = [int]$Matches[0] }
+    $process | Add-Member -MemberType ScriptProperty -Name HasExited -Value { -not (Test-NtUnixProcess -Id $this.Id) }
+    $process | Add-Member -MemberType ScriptMethod -Name Kill -Value {
+        $kill = [System.Diagnostics.ProcessStartInfo]::new('/bin/kill')
+        $kill.UseShellExecute = $false
+        $kill.ArgumentList.Add('-KILL')
+        $kill.ArgumentList.Add([string]$this.Id)
+        try { $null = [System.Diagnostics.Process]::Start($kill) } catch { $null = $_ }
+    }
+    $process | Add-Member -MemberType ScriptMethod -Name WaitForExit -Value {
+        param([int] $Milliseconds)
+        $until = [datetime]::UtcNow.AddMilliseconds($Milliseconds)
+        while (-not $this.HasExited) {
+            if ([datetime]::UtcNow -gt $until) { return $false }
+            Start-Sleep -Milliseconds 10
+        }
+        $true
+    }
+    $process | Add-Member -MemberType ScriptMethod -Name Dispose -Value { }
+    $process
 }
 
 # Lines of a file another process may be writing.
@@ -186,6 +278,9 @@ function Start-NtEmulator {
     catch { Remove-NtTempFolder $folder; throw }
     $http = $started.Announced['http']
     $https = $started.Announced['https']
+    # Wine's schannel does not match IP addresses in certificates: call the HTTPS listener by the
+    # certificate's name there.
+    if ($https -and $script:UnderWine) { $https = $https.Replace('//127.0.0.1:', '//localhost:') }
     $httpsPort = $null
     if ($https) { $httpsPort = ([uri]$https).Port }
     [pscustomobject]@{
@@ -194,7 +289,7 @@ function Start-NtEmulator {
         HttpUrl    = $http
         HttpsUrl   = $https
         HttpsPort  = $httpsPort
-        CertPath   = $started.Announced['cert']
+        CertPath   = if ($started.Announced['cert'] -and $script:UnderWine) { ConvertFrom-NtUnixPath $started.Announced['cert'] } else { $started.Announced['cert'] }
         LogPath    = $log
         StderrPath = $started.StderrPath
         Folder     = $folder
@@ -241,6 +336,15 @@ function Get-NtTlspcEndpoint {
 }
 
 # The endpoint as the native library shows it in messages: without the query.
+# The host name the HTTPS tests call the emulator by: 127.0.0.1, or localhost under Wine (its
+# schannel does not match IP addresses in certificates; the emulator's certificate names both).
+function Get-NtTlsHostName {
+    [OutputType([string])]
+    param()
+    if ($script:UnderWine) { return 'localhost' }
+    '127.0.0.1'
+}
+
 function Get-NtShownUrl {
     [OutputType([string])]
     param([Parameter(Mandatory, Position = 0)] [string] $Url)
@@ -1132,7 +1236,7 @@ function Get-NtHelpFile {
 Export-ModuleMember -Function @(
     'Get-NtRepoRoot', 'Get-NtTestModulePath', 'Get-NtReferenceHelpPath', 'Get-NtRepositoryHelpPath', 'Get-NtPlatform', 'Get-NtCrateVersion',
     'New-NtTempFolder', 'Remove-NtTempFolder', 'Get-NtFreePort',
-    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
+    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtTlsHostName', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
     'Get-NtEmulatorLog', 'Get-NtEmulatorLogText', 'Get-NtTokenRequest', 'Wait-NtLogLine',
     'Start-NtProxy', 'Stop-NtProxy', 'Get-NtProxyLog',
     'New-NtJwt', 'New-NtJwtFromParts', 'New-NtArmorCode', 'Get-NtSecretFragment', 'Find-NtSecret',
