@@ -17,15 +17,22 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running relay, killed when dropped.
 struct Relay {
-    child: Child,
+    child: Option<Child>,
     address: SocketAddr,
 }
 
 impl Relay {
     fn start(rtt: Duration, upstream: SocketAddr) -> Relay {
+        Relay::start_with(rtt, upstream, 1).remove(0)
+    }
+
+    /// One relay process with `listeners` ports, returned as one Relay per port (the first one
+    /// owns the process).
+    fn start_with(rtt: Duration, upstream: SocketAddr, listeners: u16) -> Vec<Relay> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_native-token-relay"))
             .args(["--rtt-ms", &rtt.as_millis().to_string()])
             .args(["--upstream", &upstream.to_string()])
+            .args(["--listeners", &listeners.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -43,12 +50,18 @@ impl Relay {
             );
             lines.push(line.trim_end().to_owned());
         }
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        let address = lines[0]
-            .strip_prefix("relay: ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected announcement {lines:?}"));
-        Relay { child, address }
+        assert_eq!(lines.len(), usize::from(listeners) + 1, "{lines:?}");
+        let mut child = Some(child);
+        lines[..lines.len() - 1]
+            .iter()
+            .map(|line| Relay {
+                child: child.take(),
+                address: line
+                    .strip_prefix("relay: ")
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or_else(|| panic!("unexpected announcement {lines:?}")),
+            })
+            .collect()
     }
 
     fn connect(&self) -> TcpStream {
@@ -61,8 +74,10 @@ impl Relay {
 
 impl Drop for Relay {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -123,8 +138,9 @@ fn assert_within(what: &str, took: Duration, expected: Duration) {
 #[test]
 fn a_new_connection_costs_two_round_trips_and_a_warm_exchange_one() {
     let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    for _ in 0..2 {
+    // Two listeners of one relay: two hosts to a client, each connection new.
+    let relays = Relay::start_with(RTT, upstream, 2);
+    for relay in &relays {
         let started = Instant::now();
         let mut stream = relay.connect();
         exchange(&mut stream, b"first");
@@ -215,6 +231,24 @@ fn bad_arguments_exit_with_status_2_and_a_message() {
         &["--rtt-ms", "40"],
         &["--rtt-ms", "fast", "--upstream", "127.0.0.1:1"],
         &["--rtt-ms", "40", "--upstream", "nowhere"],
+        &[
+            "--rtt-ms",
+            "40",
+            "--upstream",
+            "127.0.0.1:1",
+            "--listeners",
+            "0",
+        ],
+        &[
+            "--rtt-ms",
+            "40",
+            "--upstream",
+            "127.0.0.1:1",
+            "--listeners",
+            "2",
+            "--port",
+            "9",
+        ],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_native-token-relay"))
             .args(args)

@@ -38,10 +38,12 @@ Options:
   --rtt-ms MS           round-trip time to add, in milliseconds (0 passes bytes straight on)
   --upstream HOST:PORT  the server to relay to (connected once per client connection)
   --port N              port to listen on (default 0: a free port)
+  --listeners N         listen on N free ports (default 1), all to the same upstream: a
+                        client's connection pool sees N different hosts (for first calls)
   --help                show this help
 
 On start it prints, then serves until SIGTERM or SIGINT:
-  relay: 127.0.0.1:PORT
+  relay: 127.0.0.1:PORT      (one line per listener)
   ready
 
 A client that closes its side (FIN) closes the upstream's one delay later, and the other way
@@ -82,6 +84,7 @@ async fn main() -> ExitCode {
 #[derive(Clone)]
 struct Options {
     port: u16,
+    listeners: u16,
     /// The added round-trip time.
     rtt: Duration,
     /// Resolved once at start, so a connection never waits for a resolver thread.
@@ -91,6 +94,7 @@ struct Options {
 /// Parses the arguments (without the program name); None asks for the help.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
     let mut port = 0u16;
+    let mut listeners = 1u16;
     let mut rtt = None;
     let mut upstream = None;
     let mut args = args.into_iter();
@@ -113,6 +117,14 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>,
                     .parse()
                     .map_err(|_| format!("--port needs a port number 0-65535, not {text:?}"))?;
             }
+            "--listeners" => {
+                let text = value()?;
+                listeners = text
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| format!("--listeners needs a number 1-1000, not {text:?}"))?;
+            }
             "--rtt-ms" => {
                 let text = value()?;
                 let ms: u64 = text
@@ -134,34 +146,41 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Options>,
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
+    if port != 0 && listeners > 1 {
+        return Err("--port goes with one listener only".into());
+    }
     Ok(Some(Options {
         port,
+        listeners,
         rtt: rtt.ok_or("--rtt-ms is required")?,
         upstream: upstream.ok_or("--upstream is required")?,
     }))
 }
 
-/// Listens, announces the address on stdout and serves until SIGTERM or SIGINT.
+/// Listens, announces the addresses on stdout and serves until SIGTERM or SIGINT.
 async fn run(options: Options) -> Result<(), String> {
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let mut announcement = String::new();
+    for _ in 0..options.listeners {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+        announcement.push_str(&format!("relay: {address}\n"));
+        // Served until the process ends.
+        tokio::spawn(accept_loop(listener, options.clone()));
+    }
     // Handlers go in before "ready", so a signal sent right after it still ends the run cleanly.
     let shutdown =
         ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let mut stdout = io::stdout().lock();
-    write!(stdout, "relay: {address}\nready\n")
+    write!(stdout, "{announcement}ready\n")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
-    tokio::select! {
-        () = accept_loop(listener, options) => {}
-        () = shutdown.wait() => {}
-    }
+    shutdown.wait().await;
     Ok(())
 }
 
