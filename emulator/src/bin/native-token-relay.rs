@@ -176,7 +176,7 @@ async fn run(options: Options) -> Result<(), String> {
     let shutdown =
         ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let mut stdout = io::stdout().lock();
-    write!(stdout, "{announcement}ready\n")
+    writeln!(stdout, "{announcement}ready")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
