@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::faults::{self, FaultSpec};
+use crate::idle::{self, IdleClose, KeepAlive};
 
 pub const USAGE: &str = "\
 Usage: native-token-emulator [OPTIONS]
@@ -19,6 +20,12 @@ Options:
                       (default localhost,127.0.0.1,::1)
   --fault SPEC        apply a fault to every route (a ?fault=SPEC query parameter wins)
   --log PATH          also append the request log to PATH (it always goes to stderr)
+  --keepalive-timeout SECS
+                      close a connection that stays idle (between requests) this long, like
+                      a real service (fractions allowed, e.g. 0.3; default: never)
+  --idle-close MODE   how such a connection is closed: close-notify (TLS close_notify, then
+                      FIN; the default), fin (FIN without close_notify) or reset (RST, with
+                      SO_LINGER 0)
   --help              show this help
 
 On start it prints, then serves until SIGTERM or SIGINT:
@@ -54,6 +61,8 @@ pub struct Options {
     pub cert_names: Vec<String>,
     pub fault: Option<FaultSpec>,
     pub log_path: Option<PathBuf>,
+    /// None: idle connections stay open.
+    pub keep_alive: Option<KeepAlive>,
 }
 
 impl Default for Options {
@@ -65,6 +74,7 @@ impl Default for Options {
             cert_names: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             fault: None,
             log_path: None,
+            keep_alive: None,
         }
     }
 }
@@ -73,6 +83,7 @@ impl Default for Options {
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut options = Options::default();
     let (mut no_http, mut no_https) = (false, false);
+    let mut idle_close = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline_value) = match arg.split_once('=') {
@@ -97,6 +108,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--cert-names" => options.cert_names = parse_names(&value()?)?,
             "--fault" => options.fault = Some(faults::parse(&value()?)?),
             "--log" => options.log_path = Some(PathBuf::from(value()?)),
+            "--keepalive-timeout" => {
+                options.keep_alive = Some(KeepAlive {
+                    timeout: idle::parse_timeout(&value()?)?,
+                    close: IdleClose::CloseNotify,
+                })
+            }
+            "--idle-close" => idle_close = Some(IdleClose::parse(&value()?)?),
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
@@ -105,6 +123,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     }
     if no_https {
         options.https_port = None;
+    }
+    match (&mut options.keep_alive, idle_close) {
+        (Some(keep_alive), Some(close)) => keep_alive.close = close,
+        (None, Some(_)) => return Err("--idle-close needs --keepalive-timeout".into()),
+        _ => {}
     }
     if options.http_port.is_none() && options.https_port.is_none() {
         return Err("--no-http and --no-https leave nothing to serve".into());
@@ -157,7 +180,15 @@ mod tests {
             "--no-https",
             "--fault=503=2*1",
             "--cert-names= a, ,b",
+            "--keepalive-timeout=0.25",
+            "--idle-close",
+            "reset",
         ]);
+        let keep_alive = options.keep_alive.expect("a keep-alive timeout");
+        assert_eq!(
+            (keep_alive.timeout, keep_alive.close),
+            (std::time::Duration::from_millis(250), IdleClose::Reset)
+        );
         assert_eq!((options.http_port, options.https_port), (Some(8080), None));
         assert_eq!(options.fault.map(|f| f.text), Some("503=2*1".to_owned()));
         assert_eq!(options.cert_names, ["a", "b"]);
@@ -171,6 +202,9 @@ mod tests {
             &["--fault", "nonsense"],
             &["--log"],
             &["--bogus"],
+            &["--keepalive-timeout", "0"],
+            &["--idle-close", "fin"],
+            &["--keepalive-timeout", "1", "--idle-close", "rst"],
         ] {
             assert!(
                 parse(args.iter().map(|a| a.to_string())).is_err(),

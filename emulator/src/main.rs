@@ -5,6 +5,7 @@ mod armor;
 mod cert;
 mod cli;
 mod faults;
+mod idle;
 mod logging;
 mod random;
 mod reply;
@@ -56,7 +57,7 @@ async fn main() -> ExitCode {
 async fn run(options: Options) -> Result<(), String> {
     let log = RequestLog::open(options.log_path.as_deref())
         .map_err(|e| format!("cannot open the log file: {e}"))?;
-    let app = Arc::new(App::new(options.fault, log));
+    let app = Arc::new(App::new(options.fault, options.keep_alive, log));
     let mut announcement = Vec::new();
 
     if let Some(port) = options.http_port {

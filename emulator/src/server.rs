@@ -16,6 +16,7 @@ use tokio_native_tls::TlsAcceptor;
 
 use crate::armor::{self, Armor};
 use crate::faults::{self, FaultCounters, FaultEffect, FaultSpec};
+use crate::idle::{Activity, KeepAlive, OverTcp, Watched};
 use crate::logging::{self, Entry, RequestLog};
 use crate::reply;
 use crate::request;
@@ -34,6 +35,8 @@ pub struct App {
     fault_counters: FaultCounters,
     requests_per_route: Mutex<BTreeMap<&'static str, u64>>,
     log: RequestLog,
+    /// None: connections stay open until the client closes them.
+    keep_alive: Option<KeepAlive>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -161,18 +164,71 @@ async fn pause_after_accept_error(app: &App, listener: &str, error: &std::io::Er
 
 async fn serve_connection<I>(io: I, listener: &'static str, app: Arc<App>)
 where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    I: AsyncRead + AsyncWrite + OverTcp + Unpin + Send + 'static,
 {
-    let service = service_fn(move |request| Arc::clone(&app).serve(listener, request));
-    // Errors here are clients going away, or the drop and reset faults: nothing to report.
-    let _ = Http::new()
-        .http1_only(true)
-        .serve_connection(io, service)
-        .await;
+    let keep_alive = match app.keep_alive {
+        Some(keep_alive) => keep_alive,
+        None => {
+            let service = service_fn(move |request| Arc::clone(&app).serve(listener, request));
+            // Errors here are clients going away, or the drop and reset faults: nothing to report.
+            let _ = Http::new()
+                .http1_only(true)
+                .serve_connection(io, service)
+                .await;
+            return;
+        }
+    };
+    let activity = Activity::new();
+    let io = Watched::new(io, Arc::clone(&activity), keep_alive.close);
+    let service = {
+        let (app, activity) = (Arc::clone(&app), Arc::clone(&activity));
+        service_fn(move |request| {
+            let in_flight = activity.request_started();
+            let served = Arc::clone(&app).serve(listener, request);
+            async move {
+                let response = served.await;
+                drop(in_flight);
+                response
+            }
+        })
+    };
+    let connection = Http::new().http1_only(true).serve_connection(io, service);
+    tokio::pin!(connection);
+    loop {
+        let wait = match activity.idle_deadline(keep_alive.timeout) {
+            Some(deadline) => deadline,
+            // A request is being served; look again a timeout later.
+            None => tokio::time::Instant::now() + keep_alive.timeout,
+        };
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = tokio::time::sleep_until(wait) => {}
+        }
+        let idle_since = activity.idle_deadline(keep_alive.timeout);
+        if idle_since.map_or(false, |deadline| deadline <= tokio::time::Instant::now()) {
+            break;
+        }
+    }
+    app.log.note(
+        listener,
+        &format!(
+            "closing a connection idle for {:?} ({})",
+            keep_alive.timeout,
+            keep_alive.close.name()
+        ),
+    );
+    activity.mark_closing();
+    // Idle, so hyper closes it now: it shuts the stream down (see Watched) and drops it.
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
 impl App {
-    pub fn new(global_fault: Option<FaultSpec>, log: RequestLog) -> Self {
+    pub fn new(
+        global_fault: Option<FaultSpec>,
+        keep_alive: Option<KeepAlive>,
+        log: RequestLog,
+    ) -> Self {
         let routes = [
             Route::TlspcToken,
             Route::ArmorAuthorize,
@@ -188,6 +244,7 @@ impl App {
                 routes.iter().map(|route| (route.stats_key(), 0)).collect(),
             ),
             log,
+            keep_alive,
         }
     }
 
