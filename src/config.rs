@@ -4,6 +4,7 @@
 //! Nothing here reads the environment: the caller says what applies (the PowerShell module reads
 //! `HTTPS_PROXY`, `SSL_CERT_FILE` and the rest from PowerShell's own environment per call).
 
+use crate::connection_log::KeptConnections;
 use crate::error::{nt_result, Error};
 use crate::url_check;
 use native_tls::{Certificate, TlsConnector};
@@ -60,6 +61,8 @@ struct ProxyUrl {
 pub struct Lane {
     pub runtime: tokio::runtime::Runtime,
     pub client: reqwest::Client,
+    /// The pooled connection the client should reuse for each origin.
+    pub kept: KeptConnections,
 }
 
 /// The configuration of calls given none: direct connections, the system's trusted CAs. Made
@@ -209,6 +212,8 @@ impl Config {
     /// Certificate checks stay on; redirects are not followed, because following one would
     /// re-send credentials to a place the caller never named.
     fn new_lane(&self) -> Result<Lane, Error> {
+        // Before the client's first connection, which is logged only if a logger is there.
+        crate::connection_log::install();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -221,7 +226,9 @@ impl Config {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // Logs each read (and TLS write) by connection: see connection_log.
+            .connection_verbose(true);
         builder = match &self.proxy {
             Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.url.clone()).map_err(|_| {
                 Error::invalid_argument(format!("the proxy {} cannot be used", proxy.shown))
@@ -242,7 +249,11 @@ impl Config {
                 )
             })?
         };
-        Ok(Lane { runtime, client })
+        Ok(Lane {
+            runtime,
+            client,
+            kept: KeptConnections::default(),
+        })
     }
 }
 

@@ -7,12 +7,13 @@
 
 use crate::cancel::Cancel;
 use crate::clock;
-use crate::config::Config;
+use crate::config::{Config, Lane};
+use crate::connection_log::{self, Kept, Observed};
 use crate::error::{nt_result, Error};
 use crate::error_body;
 use crate::url_check;
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{HeaderMap, ACCEPT, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{StatusCode, Url, Version};
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -37,6 +38,17 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const BUSY_POLL: Duration = Duration::from_micros(100);
 /// Calls from two threads this close together count as concurrent (see `poll_then_wait`).
 const CONCURRENT_WITHIN: Duration = Duration::from_millis(5);
+/// Turns given to the lane's runtime before a request picks a pooled connection (see
+/// `settle_idle_connections`): the first polls the sockets and wakes the task of a connection
+/// the server closed; the runtime polls the call before that task, so the second lets the task
+/// read the close and leave the pool; one more in case a TLS close takes the task two reads.
+/// (After the first alone, hyper finds the close as it is about to write the request, and
+/// sends it on a new connection itself.)
+const SETTLE_TURNS: usize = 3;
+/// A kept connection idle for less than this is used without first looking for a close: a
+/// server rarely closes one so soon (and if it did, the request is sent again at once), while
+/// looking costs each back-to-back call a few system calls.
+const SETTLE_AFTER_IDLE: Duration = Duration::from_millis(10);
 
 /// Calls in flight in the process, on every lane.
 static CALLS_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -112,7 +124,7 @@ pub fn post(request: &Post<'_>, options: &CallOptions<'_>) -> Result<Answer, Err
         lane.runtime
             .block_on(poll_then_wait(in_flight.alone, async {
                 let work = post_with_retries(
-                    &lane.client,
+                    lane,
                     request,
                     &target,
                     config.proxy_shown(),
@@ -224,18 +236,29 @@ struct Reply {
     /// The body was longer than `MAX_BODY_BYTES`; `body` holds its start.
     over_limit: bool,
     received_at_unix_ms: i64,
+    /// The answer left its connection open for the next request (HTTP/1.1 without
+    /// `Connection: close`, body read to its end).
+    keeps_connection: bool,
 }
 
 /// An attempt that got no complete answer.
 struct SendFailure {
     error: Error,
-    /// No response head arrived, so the request may be repeated.
+    /// No response head arrived, so the request may be repeated (unless the connection log
+    /// shows that part of one did: see `post_with_retries`).
     before_answer: bool,
+    /// It failed while connecting (TCP, proxy tunnel or TLS handshake): no connection carried
+    /// the request.
+    connecting: bool,
 }
 
 /// `shown` is the request's URL as messages show it (`url_check::for_display`).
+///
+/// Besides the retries `judge` allows (with back-off), a request that failed on the connection
+/// kept from an earlier answer before any byte of an answer came is sent again at once, once:
+/// the server closed that connection while it was idle (docs/ERRORS.md, "Retries").
 async fn post_with_retries(
-    client: &reqwest::Client,
+    lane: &Lane,
     request: &Post<'_>,
     shown: &str,
     proxy: Option<&str>,
@@ -250,17 +273,40 @@ async fn post_with_retries(
         }
         None => shown,
     };
+    let origin = request.url.origin().ascii_serialization();
     let timeout = options.timeout;
     let deadline = Instant::now() + timeout;
-    for attempt in 1..=MAX_ATTEMPTS {
+    let mut attempt = 0;
+    let mut retries_made = 0;
+    let mut resent_at_once = false;
+    loop {
+        attempt += 1;
         let attempt_started = Instant::now();
-        let Ok(outcome) =
-            tokio::time::timeout_at(deadline, send_once(client, request, proxy)).await
-        else {
-            trace.push(format!(
-                "attempt {attempt}: POST {target} -> no complete answer before the timeout"
-            ));
-            return Err(timeout_error(target, timeout));
+        let kept = lane.kept.take(&origin);
+        let idle = if should_settle(kept) {
+            settle_idle_connections().await
+        } else {
+            None
+        };
+        // Still believed open: not seen closing just now.
+        let pooled = kept
+            .map(|kept| kept.id)
+            .filter(|id| !matches!(&idle, Some(seen) if seen.ended(*id)));
+        let recording = connection_log::start();
+        let sent = tokio::time::timeout_at(deadline, send_once(&lane.client, request, proxy)).await;
+        let seen = if recording {
+            connection_log::finish()
+        } else {
+            None
+        };
+        let mut outcome = match sent {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                trace.push(format!(
+                    "attempt {attempt}: POST {target} -> no complete answer before the timeout"
+                ));
+                return Err(timeout_error(target, timeout));
+            }
         };
         let summary = match &outcome {
             Ok(reply) => status_text(reply.status),
@@ -270,18 +316,47 @@ async fn post_with_retries(
         trace.push(format!(
             "attempt {attempt}: POST {target} -> {summary} in {took}"
         ));
+        match &mut outcome {
+            Ok(reply) => note_connection_kept(
+                lane,
+                &origin,
+                reply,
+                kept.map(|kept| kept.id),
+                seen.as_ref(),
+                trace,
+            ),
+            // Connected, and no response head came.
+            Err(failure) if failure.before_answer && !failure.connecting => {
+                if matches!(&seen, Some(seen) if seen.any_data_read()) {
+                    // Part of an answer came: the server may have acted on the request.
+                    failure.before_answer = false;
+                    trace.push(
+                        "not sent again: the server had begun to answer when the connection broke"
+                            .to_owned(),
+                    );
+                } else if !resent_at_once && failed_on_kept_connection(pooled, seen.as_ref()) {
+                    resent_at_once = true;
+                    trace.push(
+                        "the server had closed the connection kept from an earlier answer \
+                         (no byte of an answer came on it); sending again at once on a new \
+                         connection"
+                            .to_owned(),
+                    );
+                    continue;
+                }
+            }
+            Err(_) => {}
+        }
         let (failure, retry_after) = match judge(outcome, target) {
             Verdict::Final(result) => return result,
             Verdict::Retryable(failure, retry_after) => (failure, retry_after),
         };
-        if attempt == MAX_ATTEMPTS {
-            trace.push(format!(
-                "not retried: {} retries made already",
-                MAX_ATTEMPTS - 1
-            ));
+        if retries_made == MAX_ATTEMPTS - 1 {
+            trace.push(format!("not retried: {retries_made} retries made already"));
             return Err(failure);
         }
-        let delay = retry_delay(attempt, retry_after);
+        retries_made += 1;
+        let delay = retry_delay(retries_made, retry_after);
         if Instant::now() + delay >= deadline {
             trace.push(format!(
                 "not retried: waiting {} would pass the timeout",
@@ -299,7 +374,69 @@ async fn post_with_retries(
         ));
         tokio::time::sleep(delay).await;
     }
-    unreachable!("the last attempt always returns")
+}
+
+/// Whether to look for a close before sending, given the connection kept for the origin: when
+/// it has been idle a while, or whenever the connection log is unavailable (then nothing is
+/// known of kept connections).
+fn should_settle(kept: Option<Kept>) -> bool {
+    match kept {
+        Some(kept) => kept.since.elapsed() >= SETTLE_AFTER_IDLE,
+        None => !connection_log::available(),
+    }
+}
+
+/// Lets the lane's runtime read what arrived on its idle connections before the request picks
+/// one. The runtime runs only during a call, so a FIN, TLS close_notify or reset the server sent
+/// while the lane was idle is still unread; read now, it makes hyper drop that connection from
+/// its pool and the request opens a new one instead of failing on the dead one. Yielding to the
+/// current-thread runtime makes it poll its sockets without blocking. Returns what the
+/// connections did meanwhile, when the connection log can be read.
+async fn settle_idle_connections() -> Option<Observed> {
+    let recording = connection_log::start();
+    for _ in 0..SETTLE_TURNS {
+        tokio::task::yield_now().await;
+    }
+    if recording {
+        connection_log::finish()
+    } else {
+        None
+    }
+}
+
+/// Whether a request that failed before an answer was on the connection kept from an earlier
+/// answer (`pooled`, still believed open): the log shows no other connection (none at all when
+/// the failure was a reset, which is not logged).
+fn failed_on_kept_connection(pooled: Option<u32>, seen: Option<&Observed>) -> bool {
+    match (pooled, seen) {
+        (Some(id), Some(seen)) => seen.only_on(id),
+        _ => false,
+    }
+}
+
+/// Remembers the connection that carried `reply` if it stays open, and says in the trace when
+/// the connection kept from an earlier answer was not the one used (the server had closed it).
+fn note_connection_kept(
+    lane: &Lane,
+    origin: &str,
+    reply: &Reply,
+    kept: Option<u32>,
+    seen: Option<&Observed>,
+    trace: &mut Vec<String>,
+) {
+    let answered_on = seen.and_then(Observed::answering_connection);
+    if let Some(id) = answered_on {
+        if reply.keeps_connection {
+            lane.kept.keep(origin, id);
+        }
+        if matches!(kept, Some(kept) if kept != id) {
+            trace.push(
+                "the server had closed the connection kept from an earlier answer while it was \
+                 idle; the request went on a new connection"
+                    .to_owned(),
+            );
+        }
+    }
 }
 
 /// What an attempt's outcome means for the call.
@@ -363,24 +500,38 @@ async fn send_once(
         .map_err(|error| SendFailure {
             error: classify(&error, request.url, proxy),
             before_answer: true,
+            connecting: error.is_connect(),
         })?;
     let received_at_unix_ms = clock::now_unix_ms();
     let status = response.status();
     let retry_after = retry_after(response.headers());
+    let keeps_open = response.version() >= Version::HTTP_11 && !asks_to_close(response.headers());
     let (body, over_limit) =
         read_capped_body(&mut response)
             .await
             .map_err(|error| SendFailure {
                 error: classify(&error, request.url, proxy),
                 before_answer: false,
+                connecting: false,
             })?;
     Ok(Reply {
         status,
         retry_after,
         body,
+        keeps_connection: keeps_open && !over_limit,
         over_limit,
         received_at_unix_ms,
     })
+}
+
+/// `Connection: close` (among the header's tokens).
+fn asks_to_close(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("close"))
 }
 
 /// The body, chunk by chunk, up to `MAX_BODY_BYTES`; the flag says more was on its way.

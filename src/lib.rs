@@ -2,7 +2,8 @@
 //! C ABI described in `docs/ABI.md` and declared in `include/native_token.h`.
 //!
 //! The C functions live in `ffi` and are re-exported here. Behind them: pure checks and parsing
-//! (`jwt`, `url_check`, `error_body`, `token`), the one module that does network I/O (`http`),
+//! (`jwt`, `url_check`, `error_body`, `token`), the one module that does network I/O (`http`, with what
+//! `connection_log` tells it about its connections),
 //! the two services' requests (`tlspc`, `armor`), the handles a caller owns (`config`,
 //! `cancel`, `session`, `token`, `error`), and the registry of live `handles`.
 
@@ -10,6 +11,7 @@ mod armor;
 mod cancel;
 mod clock;
 mod config;
+mod connection_log;
 mod error;
 mod error_body;
 mod ffi;

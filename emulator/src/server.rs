@@ -205,7 +205,7 @@ where
             _ = tokio::time::sleep_until(wait) => {}
         }
         let idle_since = activity.idle_deadline(keep_alive.timeout);
-        if idle_since.map_or(false, |deadline| deadline <= tokio::time::Instant::now()) {
+        if matches!(idle_since, Some(deadline) if deadline <= tokio::time::Instant::now()) {
             break;
         }
     }
