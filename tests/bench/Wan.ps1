@@ -31,7 +31,10 @@ function Start-Relay([int] $Rtt, [int] $Listeners) {
     [pscustomobject]@{ Process = $child; Ports = $ports }
 }
 function Get-Requests {
-    if ($IdleAccessLog) { return [System.IO.File]::ReadAllLines($IdleAccessLog).Length }
+    if ($IdleAccessLog) {
+        Start-Sleep -Milliseconds 300   # nginx writes a request's line after its answer has left
+        return [System.IO.File]::ReadAllLines($IdleAccessLog).Length
+    }
     $stats = Invoke-RestMethod -Uri "$($IdleHttps.TrimEnd('/'))/_emulator/stats"
     $sum = 0L
     foreach ($p in $stats.requests.psobject.Properties) { $sum += [long]$p.Value }   # (stats requests are not counted)
