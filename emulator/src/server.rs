@@ -9,10 +9,10 @@ use hyper::header::{HeaderValue, ALLOW};
 use hyper::server::conn::Http;
 use hyper::service::service_fn;
 use hyper::{Body, Method, Request, Response, StatusCode, Uri};
+use openssl::ssl::SslAcceptor;
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio_native_tls::TlsAcceptor;
 
 use crate::armor::{self, Armor};
 use crate::faults::{self, FaultCounters, FaultEffect, FaultSpec};
@@ -137,14 +137,14 @@ pub async fn serve_http(listener: TcpListener, app: Arc<App>) {
     }
 }
 
-pub async fn serve_https(listener: TcpListener, acceptor: TlsAcceptor, app: Arc<App>) {
+pub async fn serve_https(listener: TcpListener, acceptor: SslAcceptor, app: Arc<App>) {
     let acceptor = Arc::new(acceptor);
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let (acceptor, app) = (Arc::clone(&acceptor), Arc::clone(&app));
                 tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
+                    match crate::tls::accept(&acceptor, stream).await {
                         Ok(tls_stream) => serve_connection(tls_stream, "https", app).await,
                         Err(error) => app
                             .log
