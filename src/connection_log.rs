@@ -197,10 +197,11 @@ pub struct Kept {
 }
 
 /// For each origin, the connection that carried its last answer while that connection stays
-/// open for reuse (the answer did not close it). A lane serves one call at a time.
+/// open for reuse (the answer did not close it). A lane serves one call at a time, to a few
+/// origins: entries are kept (and updated in place) once made.
 #[derive(Default)]
 pub struct KeptConnections {
-    by_origin: RefCell<Vec<(String, Kept)>>,
+    by_origin: RefCell<Vec<(String, Option<Kept>)>>,
 }
 
 impl KeptConnections {
@@ -208,15 +209,20 @@ impl KeptConnections {
     /// leaves it open again (`keep`) or not.
     pub fn take(&self, origin: &str) -> Option<Kept> {
         let mut kept = self.by_origin.borrow_mut();
-        let index = kept.iter().position(|(kept_for, _)| kept_for == origin)?;
-        Some(kept.swap_remove(index).1)
+        let entry = kept.iter_mut().find(|(kept_for, _)| kept_for == origin)?;
+        entry.1.take()
     }
 
     pub fn keep(&self, origin: &str, id: u32) {
+        let connection = Some(Kept {
+            id,
+            since: Instant::now(),
+        });
         let mut kept = self.by_origin.borrow_mut();
-        kept.retain(|(kept_for, _)| kept_for != origin);
-        let since = Instant::now();
-        kept.push((origin.to_owned(), Kept { id, since }));
+        match kept.iter_mut().find(|(kept_for, _)| kept_for == origin) {
+            Some(entry) => entry.1 = connection,
+            None => kept.push((origin.to_owned(), connection)),
+        }
     }
 }
 

@@ -21,9 +21,14 @@ BeforeAll {
     # What each runspace does: $Calls fetches (each begins its script session anew), then one
     # refresh of the script session; it returns what the tokens held when they were fetched (the
     # refresh updates the last one in place, as it is the session's token) and the session after
-    # the refresh.
+    # the refresh. With $Started (a CountdownEvent), it first waits until every client has
+    # started, so that none ends (freeing its runspace for another) before all have one.
     $work = @'
-        param($Id, $Endpoint, $Jwt, $Calls)
+        param($Id, $Endpoint, $Jwt, $Calls, $Started)
+        if ($null -ne $Started) {
+            $null = $Started.Signal()
+            if (-not $Started.Wait([timespan]::FromSeconds(60))) { throw 'not every client started within 60 s' }
+        }
         $tokens = for ($i = 0; $i -lt $Calls; $i++) { New-VcToken -Endpoint $Endpoint -Jwt $Jwt }
         $fetched = foreach ($t in $tokens) {
             [pscustomobject]@{ Endpoint = $t.Endpoint; Jwt = $t.JWT.GetNetworkCredential().Password; AccessToken = $t.AccessToken.GetNetworkCredential().Password }
@@ -102,22 +107,28 @@ Describe 'Eight runspaces, 200 calls each' {
         $clients = @(0..($runspaces - 1) | ForEach-Object { New-Client 'pool' $_ })
         $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
         $iss.ImportPSModule($modulePath)
-        # As many runspaces open as clients, so that each client surely gets a runspace of its own.
+        # As many runspaces as clients; still, a client that ended before another was given a
+        # runspace would free its runspace for that one (seen on a loaded machine: 7 runspaces
+        # for 8 clients), so every client waits for all to start ($started).
         $pool = [runspacefactory]::CreateRunspacePool($runspaces, $runspaces, $iss, $Host)
         $pool.Open()
+        $started = [System.Threading.CountdownEvent]::new($runspaces)
         try {
             $before = Get-NtRequestCount $emulator
             $jobs = foreach ($client in $clients) {
                 $ps = [powershell]::Create()
                 $ps.RunspacePool = $pool
-                $null = $ps.AddScript($work).AddArgument($client.Subject).AddArgument($client.Endpoint).AddArgument($client.Jwt).AddArgument($callsEach)
+                $null = $ps.AddScript($work).AddArgument($client.Subject).AddArgument($client.Endpoint).AddArgument($client.Jwt).AddArgument($callsEach).AddArgument($started)
                 [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
             }
             $results = @(foreach ($job in $jobs) {
                     try { $job.PowerShell.EndInvoke($job.Handle) } finally { $job.PowerShell.Dispose() }
                 })
         }
-        finally { $pool.Dispose() }
+        finally {
+            $pool.Dispose()
+            $started.Dispose()
+        }
 
         Assert-Run $clients $results $before
     }
