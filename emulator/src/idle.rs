@@ -76,9 +76,9 @@ impl OverTcp for TcpStream {
     }
 }
 
-impl OverTcp for tokio_native_tls::TlsStream<TcpStream> {
+impl OverTcp for crate::tls::TlsStream {
     fn tcp(&self) -> &TcpStream {
-        self.get_ref().get_ref().get_ref()
+        crate::tls::TlsStream::tcp(self)
     }
 }
 

@@ -13,6 +13,7 @@ mod reply;
 mod request;
 mod server;
 mod shutdown;
+mod tls;
 mod tlspc;
 
 use std::io::Write;
@@ -22,7 +23,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_native_tls::native_tls;
 
 use cli::{Command, Options};
 use logging::RequestLog;
@@ -107,12 +107,8 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr, String> {
         .map_err(|e| format!("cannot read the listening address: {e}"))
 }
 
-fn tls_acceptor(certificate: &cert::SelfSigned) -> Result<tokio_native_tls::TlsAcceptor, String> {
-    let identity = native_tls::Identity::from_pkcs8(&certificate.cert_pem, &certificate.key_pem)
-        .map_err(|e| format!("cannot load the certificate: {e}"))?;
-    let acceptor =
-        native_tls::TlsAcceptor::new(identity).map_err(|e| format!("cannot set up TLS: {e}"))?;
-    Ok(acceptor.into())
+fn tls_acceptor(certificate: &cert::SelfSigned) -> Result<openssl::ssl::SslAcceptor, String> {
+    tls::acceptor(&certificate.cert_pem, &certificate.key_pem)
 }
 
 /// Writes the PEM certificate and returns its absolute path, as announced to the caller.

@@ -74,3 +74,21 @@ fn requests_to_over_https(emulator: &Emulator, route: &str) -> u64 {
         .as_u64()
         .unwrap()
 }
+
+#[test]
+fn https_offers_tls_1_3_and_1_2_as_the_services_do() {
+    let emulator = start_with_certificate(None);
+    let tls = connect(&emulator, "127.0.0.1").unwrap();
+    assert_eq!(tls.ssl().version_str(), "TLSv1.3");
+    // A client that stops at TLS 1.2 is still served.
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
+    builder
+        .set_ca_file(emulator.announced("cert").unwrap())
+        .unwrap();
+    builder
+        .set_max_proto_version(Some(openssl::ssl::SslVersion::TLS1_2))
+        .unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", emulator.https_port())).unwrap();
+    let tls = builder.build().connect("127.0.0.1", tcp).unwrap();
+    assert_eq!(tls.ssl().version_str(), "TLSv1.2");
+}

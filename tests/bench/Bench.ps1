@@ -13,12 +13,19 @@ param(
     [Parameter(Mandatory)] [string] $Https,         # https://127.0.0.1:PORT
     [Parameter(Mandatory)] [string] $Cert,          # the emulator's certificate (PEM)
     [Parameter(Mandatory)] [string] $Module,        # the module under test (.psd1)
-    [Parameter(Mandatory)] [string] $EmptyModules,  # folder with EmptyToken/ and EmptyTokenScript/
-    [Parameter(Mandatory)] [string] $NativeFloor,   # the native_floor executable
-    [Parameter(Mandatory)] [string] $PwshDll,       # the pinned pwsh.dll (fresh processes: dotnet <it>)
+    [string] $EmptyModules,                         # folder with EmptyToken/ and EmptyTokenScript/
+    [string] $NativeFloor,                          # the native_floor executable
+    [string] $PwshDll,                              # the pinned pwsh.dll (fresh processes: dotnet <it>)
     [Parameter(Mandatory)] [string] $Out,
     [int] $EmulatorPid = 0,
-    [switch] $Quick
+    [Parameter(Mandatory)] [string] $Relay,         # native-token-relay
+    [Parameter(Mandatory)] [string] $IdleHttps,     # https://127.0.0.1:PORT of the emulator that closes idle connections
+    [string] $IdleLog = '',                         # its log (counts its idle closes)
+    [string] $IdleAccessLog = '',                   # or, for a server with no /_emulator/stats, its access log (one line a request)
+    [double] $KeepaliveSeconds = 0,                 # its keep-alive timeout; 0: it closes none
+    [int] $RttMs = 40,                              # the round trip the WAN lines add; 0: loopback (lines in ms)
+    [switch] $Quick,
+    [switch] $WanOnly                               # only the WAN lines (tests/bench/nginx-check); no checks, no chart
 )
 
 $ErrorActionPreference = 'Stop'
@@ -39,12 +46,14 @@ $Results = [System.Collections.Generic.List[string]]::new()
 $Plan = if ($Quick) {
     @{ FreshRounds = 7; FreshWarmupRounds = 1; Rounds = 8; WarmupRounds = 2; Calls = 100
         WarmupCalls = 3000; WarmupMinSeconds = 1; WarmupSeconds = 3
-        ThroughputRounds = 7; ThroughputCalls = 300; RssWarmup = 2000; RssCalls = 10000; RssSegments = 3 }
+        ThroughputRounds = 7; ThroughputCalls = 300; RssWarmup = 2000; RssCalls = 10000; RssSegments = 3
+        WanRounds = 5; WanWarmCalls = 3 }
 }
 else {
     @{ FreshRounds = 21; FreshWarmupRounds = 1; Rounds = 50; WarmupRounds = 3; Calls = 200
         WarmupCalls = 6000; WarmupMinSeconds = 3; WarmupSeconds = 8
-        ThroughputRounds = 31; ThroughputCalls = 600; RssWarmup = 2000; RssCalls = 10000; RssSegments = 5 }
+        ThroughputRounds = 31; ThroughputCalls = 600; RssWarmup = 2000; RssCalls = 10000; RssSegments = 5
+        WanRounds = 15; WanWarmCalls = 5 }
 }
 
 # ---------------------------------------------------------------- helpers
@@ -55,6 +64,24 @@ function Write-Step([string] $Message) {
 function Add-Result([string] $Name, [string] $Value) {
     $Results.Add("${Name}: $Value")
     [Console]::Error.WriteLine(('[bench {0,6:F1}s]   {1}: {2}' -f $Clock.Elapsed.TotalSeconds, $Name, $Value))
+}
+
+$Goals = [System.Collections.Generic.List[object]]::new()
+function Add-Goal([string] $Name, [double] $Value, [string] $Op, [double] $Target) {
+    $Goals.Add([pscustomobject]@{ Name = $Name; Value = $Value; Op = $Op; Target = $Target })
+}
+
+function Add-GoalResults {
+    foreach ($g in $Goals) {
+        $met = if ($g.Op -eq '>=') { $g.Value -ge $g.Target } else { $g.Value -le $g.Target }
+        Add-Result "goal_$($g.Name)" ("{0} ({1} {2} {3})" -f $(if ($met) { 'met' } else { 'not met' }), (F2 $g.Value), $g.Op, $g.Target.ToString($Inv))
+    }
+    $metCount = @($Goals | Where-Object { if ($_.Op -eq '>=') { $_.Value -ge $_.Target } else { $_.Value -le $_.Target } }).Count
+    Add-Result 'goals_met' "$metCount/$($Goals.Count)"
+}
+function Write-Summary {
+    [System.IO.File]::WriteAllLines((Join-Path $Out 'summary.txt'), [string[]]$Results)
+    foreach ($line in $Results) { [Console]::Out.WriteLine($line) }
 }
 
 function F0([double] $v) { $v.ToString('F0', $Inv) }
@@ -154,15 +181,16 @@ $Exp = [DateTimeOffset]::UtcNow.AddDays(2).ToUnixTimeSeconds()
 $Jwt = (Base64Url '{"alg":"RS256","typ":"JWT"}') + '.' + (Base64Url "{`"sub`":`"bench`",`"iss`":`"native-token-bench`",`"exp`":$Exp}") + '.' + (Base64Url 'not-a-real-signature')
 $ArmorCode = '+8oaKtcO9kuVbjUXlfnlHCY3HmXXCidHjzOBGwr+iTo='   # 32 bytes in base64, with + / =
 $Global:ArmorSession = [pscustomobject]@{ Server = ([uri]$Https).Host; Port = ([uri]$Https).Port; ApiVersion = 'v1.0' }
-$EmptyModule = Join-Path $EmptyModules 'EmptyToken/EmptyToken.psd1'
-$EmptyModuleScript = Join-Path $EmptyModules 'EmptyTokenScript/EmptyTokenScript.psd1'
+$EmptyModule = if ($EmptyModules) { Join-Path $EmptyModules 'EmptyToken/EmptyToken.psd1' } else { '' }
+$EmptyModuleScript = if ($EmptyModules) { Join-Path $EmptyModules 'EmptyTokenScript/EmptyTokenScript.psd1' } else { '' }
 $Originals = Join-Path $BenchDir 'Originals.ps1'
 $FirstToken = Join-Path $BenchDir 'FirstToken.ps1'
 $Dotnet = (Get-Process -Id $PID).Path   # the dotnet host running this pwsh
 $PwshArgs = @($PwshDll, '-NoProfile', '-NonInteractive', '-NoLogo', '-File')
 $null = New-Item -ItemType Directory -Force -Path (Join-Path $Out 'samples')
-foreach ($f in $Module, $EmptyModule, $EmptyModuleScript, $NativeFloor, $PwshDll, $Cert) {
-    if (-not (Test-Path $f)) { throw "bench: $f does not exist" }
+$needed = if ($WanOnly) { @($Module, $Cert, $Relay) } else { @($Module, $EmptyModule, $EmptyModuleScript, $NativeFloor, $PwshDll, $Cert, $Relay) }
+foreach ($f in $needed) {
+    if (-not $f -or -not (Test-Path $f)) { throw "bench: $f does not exist" }
 }
 
 # ---------------------------------------------------------------- machine
@@ -178,7 +206,7 @@ Add-Result 'pwsh' $PSVersionTable.PSVersion.ToString()
 Add-Result 'dotnet' ([Environment]::Version.ToString())
 
 Import-Module $Module
-Import-Module $EmptyModule
+if (-not $WanOnly) { Import-Module $EmptyModule }
 . $Originals
 . (Join-Path $BenchDir 'Baselines.ps1')
 $mod = Get-Module NativeToken
@@ -209,16 +237,27 @@ function Test-ArmorOutput([string] $Name, [scriptblock] $Call) {
     Add-Result "check_$Name" $(if ($ok) { "ok ($detail)" } else { "WRONG ($detail)" })
     if (-not $ok) { throw "bench: $Name does not return the New-ArmorApiToken object: $detail" }
 }
-Write-Step 'checking what each command returns'
-Test-VcOutput 'vc_call' { New-VcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
-Test-VcOutput 'vc_call_tls' { New-VcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
-Test-ArmorOutput 'armor_call_tls' { New-ArmorApiToken -Code $ArmorCode }
-Test-VcOutput 'original_vc' { Invoke-OriginalVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
-Test-VcOutput 'original_vc_tls' { Invoke-OriginalVcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
-Test-ArmorOutput 'original_armor_tls' { Invoke-OriginalArmorApiToken -Code $ArmorCode }
-Test-VcOutput 'ps_httpclient' { Invoke-PsHttpClientVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
-Test-VcOutput 'ps_httpclient_tls' { Invoke-PsHttpClientVcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
-Test-VcOutput 'empty_cmdlet' { New-EmptyVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
+if (-not $WanOnly) {
+    Write-Step 'checking what each command returns'
+    Test-VcOutput 'vc_call' { New-VcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
+    Test-VcOutput 'vc_call_tls' { New-VcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
+    Test-ArmorOutput 'armor_call_tls' { New-ArmorApiToken -Code $ArmorCode }
+    Test-VcOutput 'original_vc' { Invoke-OriginalVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
+    Test-VcOutput 'original_vc_tls' { Invoke-OriginalVcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
+    Test-ArmorOutput 'original_armor_tls' { Invoke-OriginalArmorApiToken -Code $ArmorCode }
+    Test-VcOutput 'ps_httpclient' { Invoke-PsHttpClientVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
+    Test-VcOutput 'ps_httpclient_tls' { Invoke-PsHttpClientVcToken -Endpoint $HttpsEp -Jwt $Jwt } $HttpsEp
+    Test-VcOutput 'empty_cmdlet' { New-EmptyVcToken -Endpoint $HttpEp -Jwt $Jwt } $HttpEp
+}
+
+# ================================================================ 0. round trips (WAN)
+. (Join-Path $BenchDir 'Wan.ps1')
+if ($WanOnly) {
+    Add-GoalResults
+    Add-Result 'bench_seconds' (F1 $Clock.Elapsed.TotalSeconds)
+    Write-Summary
+    return
+}
 
 # ================================================================ 1. fresh processes
 # Each round starts, in rotating order: a pwsh that runs nothing, a pwsh that imports the module
@@ -456,10 +495,6 @@ $rsA.Dispose(); $rsB.Dispose()
 $BySeries = @{}; foreach ($s in $Series) { $BySeries[$s.Name] = $s }
 function P([string] $Name, [double] $Q) { Get-Percentile $BySeries[$Name].Samples.ToArray() $Q }
 function RM([string] $Name) { , $BySeries[$Name].RoundMedians.ToArray() }
-$Goals = [System.Collections.Generic.List[object]]::new()
-function Add-Goal([string] $Name, [double] $Value, [string] $Op, [double] $Target) {
-    $Goals.Add([pscustomobject]@{ Name = $Name; Value = $Value; Op = $Op; Target = $Target })
-}
 
 Add-Result 'rounds' "$($Plan.Rounds) x $($Plan.Calls) calls per series (after a warm-up of $($Plan.WarmupCalls) calls over at least $($Plan.WarmupMinSeconds) s, at most $($Plan.WarmupSeconds) s, per series, and $($Plan.WarmupRounds) discarded rounds)"
 Add-Result 'fresh_process_rounds' "$($Plan.FreshRounds) (after $($Plan.FreshWarmupRounds) discarded)"
@@ -628,12 +663,7 @@ Add-Result 'rss_kib_end' (Read-VmRssKib)
 # Other work on the machine during the run (1, 5 and 15 minute load averages; 2 = both CPUs busy).
 Add-Result 'machine_load_at_end' ([System.IO.File]::ReadAllText('/proc/loadavg').Trim())
 
-foreach ($g in $Goals) {
-    $met = if ($g.Op -eq '>=') { $g.Value -ge $g.Target } else { $g.Value -le $g.Target }
-    Add-Result "goal_$($g.Name)" ("{0} ({1} {2} {3})" -f $(if ($met) { 'met' } else { 'not met' }), (F2 $g.Value), $g.Op, $g.Target.ToString($Inv))
-}
-$metCount = @($Goals | Where-Object { if ($_.Op -eq '>=') { $_.Value -ge $_.Target } else { $_.Value -le $_.Target } }).Count
-Add-Result 'goals_met' "$metCount/$($Goals.Count)"
+Add-GoalResults
 
 # ---------------------------------------------------------------- chart
 . (Join-Path $BenchDir 'Chart.ps1')
@@ -641,5 +671,4 @@ $subtitle = "pwsh $($PSVersionTable.PSVersion); $([Environment]::ProcessorCount)
 Write-LatencySvg -Path (Join-Path $Out 'latency.svg') -Series @($Series | Where-Object Chart) -Subtitle $subtitle
 Add-Result 'bench_seconds' (F1 $Clock.Elapsed.TotalSeconds)
 
-[System.IO.File]::WriteAllLines((Join-Path $Out 'summary.txt'), [string[]]$Results)
-foreach ($line in $Results) { [Console]::Out.WriteLine($line) }
+Write-Summary
