@@ -62,7 +62,7 @@ Describe 'A call after the server closed the idle connection' {
         }
     }
 
-    It 'over HTTPS closed with <Close>: succeeds with one request, one attempt and no back-off' -Skip:(-not $IsLinux) -ForEach @(
+    It 'over HTTPS closed with <Close>: succeeds with one request, one attempt and no back-off' -ForEach @(
         @{ Close = 'close-notify' }
         @{ Close = 'fin' }
         @{ Close = 'reset' }

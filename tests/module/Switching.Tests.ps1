@@ -97,7 +97,7 @@ BeforeAll {
         $ErrorActionPreference = 'Stop'
         $facts = [ordered]@{}
         $credential = [pscredential]::new('Jane.Doe@Example.com', (ConvertTo-SecureString 'pass' -AsPlainText -Force))
-        $null = Connect-Armor -Credential $credential -Server '127.0.0.1' -Port $Port
+        $null = Connect-Armor -Credential $credential -Server $TlsHost -Port $Port
         $facts.User = $Global:ArmorSession.User.UserName
         $facts.AccountContext = $Global:ArmorSession.GetAccountContextID()
         $token = & (Get-Module Armor) { $script:LastToken }
@@ -115,7 +115,7 @@ BeforeAll {
 
         Remove-Module NativeToken
         $facts.AliasesLeft = @(Get-Alias -Name New-ArmorApiToken, Request-ArmorApiToken, Update-ArmorApiToken -ErrorAction Ignore).Count
-        $null = Connect-Armor -Credential $credential -Server '127.0.0.1' -Port $Port
+        $null = Connect-Armor -Credential $credential -Server $TlsHost -Port $Port
         $original = & (Get-Module Armor) { $script:LastToken }
         $facts.OriginalTokenProperties = $original.PSObject.Properties.Name -join ','
         $facts.OriginalTypes = ($original.PSObject.Properties | ForEach-Object { $_.Value.GetType().FullName }) -join ','
@@ -226,22 +226,26 @@ Describe 'A VenafiPS script with the takeover turned off (<How>, <Order>)' -ForE
     }
 }
 
-Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -Skip:(-not $IsLinux) -ForEach @(
+Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -ForEach @(
     @{ Function = 'Request-ArmorApiToken'; Order = 'NativeToken first' }
     @{ Function = 'Request-ArmorApiToken'; Order = 'Armor first' }
     @{ Function = 'New-ArmorApiToken'; Order = 'NativeToken first' }
     @{ Function = 'New-ArmorApiToken'; Order = 'Armor first' }
 ) {
-    # Armor's URL is https://<Server>:<Port>: the child pwsh trusts the emulator's certificate
-    # through SSL_CERT_FILE (Linux: both .NET and the library read it through OpenSSL).
+    # Armor's URL is https://<Server>:<Port>, and the double's own requests (the log-in, /me,
+    # /accounts) go through .NET: the child pwsh trusts the emulator's certificate as a user of
+    # the platform does, through SSL_CERT_FILE on Linux (.NET and the library both read it through
+    # OpenSSL), through the Root certificate store on Windows (schannel).
     BeforeAll {
         $emulator = Start-NtEmulator
-        $variables = @{ Port = $emulator.HttpsPort }
+        $ca = if ($IsWindows) { Add-NtWindowsTrust $emulator.CertPath }
+        $variables = @{ Port = $emulator.HttpsPort; TlsHost = (Get-NtTlsHostName) }
         $script = (Get-Imports $Order "-ArgumentList '$Function'" -Name Armor) + "`n" + $armorScript
         $facts = Invoke-Case -Script $script -Variables $variables -Environment @{ SSL_CERT_FILE = $emulator.CertPath }
     }
 
     AfterAll {
+        Remove-NtWindowsTrust $ca
         Stop-NtEmulator $emulator
     }
 
@@ -273,7 +277,7 @@ Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -Skip
     }
 }
 
-Describe 'Update-ArmorApiToken on its own' -Skip:(-not $IsLinux) {
+Describe 'Update-ArmorApiToken on its own' {
     BeforeAll {
         $emulator = Start-NtEmulator
     }
@@ -303,9 +307,9 @@ Describe 'Update-ArmorApiToken on its own' -Skip:(-not $IsLinux) {
     It 'reports a refused renewal as the service''s error, without the token' {
         $token = '0123456789abcdef0123456789abcdef'
         $steps = @(Invoke-NtProcess -Environment @{ SSL_CERT_FILE = $emulator.CertPath } -Step @'
-            $Global:ArmorSession = [pscustomobject]@{ Server = '127.0.0.1'; Port = $Port; ApiVersion = 'v1.0' }
+            $Global:ArmorSession = [pscustomobject]@{ Server = $TlsHost; Port = $Port; ApiVersion = 'v1.0' }
             Update-ArmorApiToken -Token $Token
-'@ -Variables @{ Port = $emulator.HttpsPort; Token = $token })
+'@ -Variables @{ Port = $emulator.HttpsPort; Token = $token; TlsHost = (Get-NtTlsHostName) })
         $steps[0].Succeeded | Should -BeFalse
         $steps[0].Error.StatusCode | Should -Be 403
         Find-NtSecret $steps[0].VisibleText $token | Should -BeNullOrEmpty

@@ -1233,10 +1233,49 @@ function Get-NtHelpFile {
     }
 }
 
+<#
+.SYNOPSIS
+Windows only: trusts a CA the way a Windows user does, in the Root certificate store (schannel,
+and so the library and .NET's own requests, read it; SSL_CERT_FILE is for the library alone).
+Under Wine the store is CurrentUser\Root (its certutil is a stub, Import-Certificate is missing;
+.NET's X509Store works); on real Windows adding to CurrentUser\Root asks the user in a dialog, so
+there it is LocalMachine\Root (the release workflow's runners are administrators). Returns the
+certificate, for Remove-NtWindowsTrust.
+#>
+function Add-NtWindowsTrust {
+    param([Parameter(Mandatory, Position = 0)] [string] $CertPath)
+    $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($CertPath)
+    Use-NtRootStore { param($store) $store.Add($ca) }
+    $ca
+}
+
+<#
+.SYNOPSIS
+Takes a CA added by Add-NtWindowsTrust out of the Root store again. Wine's X509Store.Remove takes
+it out of the open store but not out of the registry behind CurrentUser\Root, so a new process
+would still trust it: there the registry entry goes too.
+#>
+function Remove-NtWindowsTrust {
+    param([Parameter(Position = 0)] $Certificate)
+    if ($null -eq $Certificate) { return }
+    Use-NtRootStore { param($store) $store.Remove($Certificate) }
+    if ($script:UnderWine) {
+        Remove-Item -LiteralPath "HKCU:\Software\Microsoft\SystemCertificates\Root\Certificates\$($Certificate.Thumbprint)" -Recurse -ErrorAction SilentlyContinue
+    }
+}
+
+# Runs $Change with the Root store that Add-NtWindowsTrust uses, open for writing.
+function Use-NtRootStore([scriptblock] $Change) {
+    $location = if ($script:UnderWine) { 'CurrentUser' } else { 'LocalMachine' }
+    $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('Root', $location)
+    $store.Open('ReadWrite')
+    try { & $Change $store } finally { $store.Close() }
+}
+
 Export-ModuleMember -Function @(
     'Get-NtRepoRoot', 'Get-NtTestModulePath', 'Get-NtReferenceHelpPath', 'Get-NtRepositoryHelpPath', 'Get-NtPlatform', 'Get-NtCrateVersion',
     'New-NtTempFolder', 'Remove-NtTempFolder', 'Get-NtFreePort',
-    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtTlsHostName', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
+    'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtTlsHostName', 'Add-NtWindowsTrust', 'Remove-NtWindowsTrust', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
     'Get-NtEmulatorLog', 'Get-NtEmulatorLogText', 'Get-NtTokenRequest', 'Wait-NtLogLine',
     'Start-NtProxy', 'Stop-NtProxy', 'Get-NtProxyLog',
     'New-NtJwt', 'New-NtJwtFromParts', 'New-NtArmorCode', 'Get-NtSecretFragment', 'Find-NtSecret',

@@ -14,25 +14,9 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     $emulator = Start-NtEmulator
-    $underWine = Test-Path -LiteralPath 'HKLM:\Software\Wine'
-    $location = if ($underWine) { 'CurrentUser' } else { 'LocalMachine' }
-    $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($emulator.CertPath)
+    $location = if (Test-Path -LiteralPath 'HKLM:\Software\Wine') { 'CurrentUser' } else { 'LocalMachine' }
     $tlsHost = Get-NtTlsHostName
 
-    function Use-Store([scriptblock] $Change) {
-        $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('Root', $location)
-        $store.Open('ReadWrite')
-        try { & $Change $store } finally { $store.Close() }
-    }
-    # Wine's X509Store.Remove takes the certificate out of the open store but not out of the
-    # registry behind CurrentUser\Root, so a new process still trusts it: there the registry entry
-    # goes too.
-    function Remove-Ca {
-        Use-Store { param($store) $store.Remove($ca) }
-        if ($underWine) {
-            Remove-Item -LiteralPath "HKCU:\Software\Microsoft\SystemCertificates\Root\Certificates\$($ca.Thumbprint)" -Recurse -ErrorAction SilentlyContinue
-        }
-    }
     # Both commands over HTTPS in a fresh pwsh that has no SSL_CERT_FILE / SSL_CERT_DIR.
     function Invoke-HttpsCalls {
         $steps = @(
@@ -46,15 +30,14 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Ca
     Stop-NtEmulator $emulator
 }
 
 Describe 'A private CA in the Windows certificate store' -Skip:(-not $onWindows) {
     It 'makes both commands trust the HTTPS emulator, and untrusted again once removed' {
-        Use-Store { param($store) $store.Add($ca) }
-        $trusted = @(Invoke-HttpsCalls)
-        Remove-Ca
+        $ca = Add-NtWindowsTrust $emulator.CertPath
+        try { $trusted = @(Invoke-HttpsCalls) }
+        finally { Remove-NtWindowsTrust $ca }
         $removed = @(Invoke-HttpsCalls)
 
         $trusted[0].Succeeded | Should -BeTrue -Because "TLSPC over HTTPS with the CA in $location\Root: $($trusted[0].Error.Message)"
