@@ -238,7 +238,7 @@ Describe 'An Armor script with NativeToken imported (<Function>, <Order>)' -ForE
     # OpenSSL), through the Root certificate store on Windows (schannel).
     BeforeAll {
         $emulator = Start-NtEmulator
-        $ca = if ($IsWindows) { Add-NtWindowsTrust $emulator.CertPath }
+        $ca = Add-NtWindowsTrust $emulator.CertPath
         $variables = @{ Port = $emulator.HttpsPort; TlsHost = (Get-NtTlsHostName) }
         $script = (Get-Imports $Order "-ArgumentList '$Function'" -Name Armor) + "`n" + $armorScript
         $facts = Invoke-Case -Script $script -Variables $variables -Environment @{ SSL_CERT_FILE = $emulator.CertPath }

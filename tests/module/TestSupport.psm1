@@ -1240,10 +1240,11 @@ and so the library and .NET's own requests, read it; SSL_CERT_FILE is for the li
 Under Wine the store is CurrentUser\Root (its certutil is a stub, Import-Certificate is missing;
 .NET's X509Store works); on real Windows adding to CurrentUser\Root asks the user in a dialog, so
 there it is LocalMachine\Root (the release workflow's runners are administrators). Returns the
-certificate, for Remove-NtWindowsTrust.
+certificate, for Remove-NtWindowsTrust; elsewhere does nothing and returns $null.
 #>
 function Add-NtWindowsTrust {
     param([Parameter(Mandatory, Position = 0)] [string] $CertPath)
+    if (-not $script:OnWindows) { return $null }
     $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($CertPath)
     Use-NtRootStore { param($store) $store.Add($ca) }
     $ca
