@@ -4,7 +4,7 @@
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -38,19 +38,7 @@ impl Proxy {
             .stderr(Stdio::null())
             .spawn()
             .expect("start the proxy");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut lines = Vec::new();
-        while lines.last().map(String::as_str) != Some("ready") {
-            let mut line = String::new();
-            let read = stdout
-                .read_line(&mut line)
-                .expect("read the proxy's stdout");
-            assert!(
-                read > 0,
-                "proxy exited before ready; stdout so far: {lines:?}"
-            );
-            lines.push(line.trim_end().to_owned());
-        }
+        let lines = read_announcement(&mut child, "proxy");
         assert_eq!(lines.len(), 2, "{lines:?}");
         let url = lines[0]
             .strip_prefix("proxy: http://127.0.0.1:")

@@ -3,11 +3,14 @@
 //! across. Against a loopback echo server in the test; the bounds leave room for a loaded
 //! machine but not for one round trip too many.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+mod support;
+
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::read_announcement;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const RTT: Duration = Duration::from_millis(300);
@@ -37,19 +40,7 @@ impl Relay {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the relay");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut lines = Vec::new();
-        while lines.last().map(String::as_str) != Some("ready") {
-            let mut line = String::new();
-            let read = stdout
-                .read_line(&mut line)
-                .expect("read the relay's stdout");
-            assert!(
-                read > 0,
-                "relay exited before ready; stdout so far: {lines:?}"
-            );
-            lines.push(line.trim_end().to_owned());
-        }
+        let lines = read_announcement(&mut child, "relay");
         assert_eq!(lines.len(), usize::from(listeners) + 1, "{lines:?}");
         let mut child = Some(child);
         lines[..lines.len() - 1]

@@ -40,19 +40,7 @@ impl Emulator {
             .stderr(stderr)
             .spawn()
             .expect("start the emulator");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut announcement = Vec::new();
-        while announcement.last().map(String::as_str) != Some("ready") {
-            let mut line = String::new();
-            let read = stdout
-                .read_line(&mut line)
-                .expect("read the emulator's stdout");
-            assert!(
-                read > 0,
-                "emulator exited before ready; stdout so far: {announcement:?}"
-            );
-            announcement.push(line.trim_end().to_owned());
-        }
+        let announcement = read_announcement(&mut child, "emulator");
         Emulator {
             child,
             announcement,
@@ -155,6 +143,27 @@ fn unique_dir() -> PathBuf {
 }
 
 /// An HTTP/1.1 request that asks the server to close the connection after answering.
+/// Reads `child`'s stdout up to and including its `ready` line (every helper announces its
+/// addresses that way) and returns those lines; `what` names the helper in a failure.
+pub fn read_announcement(child: &mut Child, what: &str) -> Vec<String> {
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        let read = stdout
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("read the {what}'s stdout: {e}"));
+        assert!(
+            read > 0,
+            "{what} exited before ready; stdout so far: {lines:?}"
+        );
+        lines.push(line.trim_end().to_owned());
+        if lines.last().map(String::as_str) == Some("ready") {
+            return lines;
+        }
+    }
+}
+
 pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     for (name, value) in headers {
