@@ -18,6 +18,8 @@ $script:IsDesktop = $PSVersionTable.PSEdition -eq 'Desktop'
 $script:UnderWine = $script:OnWindows -and (Test-Path -LiteralPath 'HKLM:\Software\Wine')
 $script:ErrorIdSuffix = @{}
 $script:StatsClient = $null
+# Per native library path, the P/Invoke class Get-NtNativeVersion made for it.
+$script:NativeVersionProbe = @{}
 
 # The emulator's TLSPC tenant used when a test does not need a tenant of its own.
 $script:DefaultTenant = '2222c771-61f3-11ec-8a47-490a1e43c222'
@@ -30,7 +32,7 @@ foreach ($part in 'Paths', 'HelperProcesses', 'Windows', 'Emulator', 'Secrets', 
 }
 
 Export-ModuleMember -Function @(
-    'Get-NtRepoRoot', 'Get-NtTestModulePath', 'Get-NtReferenceHelpPath', 'Get-NtRepositoryHelpPath', 'Get-NtPlatform', 'Get-NtCrateVersion',
+    'Get-NtRepoRoot', 'Get-NtTestModulePath', 'Get-NtReferenceHelpPath', 'Get-NtRepositoryHelpPath', 'Get-NtPlatform', 'Get-NtModuleVersion', 'Get-NtNativeVersion',
     'New-NtTempFolder', 'Remove-NtTempFolder', 'Get-NtFreePort',
     'Start-NtEmulator', 'Stop-NtEmulator', 'Get-NtTlspcEndpoint', 'Get-NtTlsHostName', 'Add-NtWindowsTrust', 'Remove-NtWindowsTrust', 'Get-NtShownUrl', 'Get-NtEmulatorStats', 'Get-NtRequestCount',
     'Get-NtEmulatorLog', 'Get-NtEmulatorLogText', 'Get-NtTokenRequest', 'Wait-NtLogLine',
@@ -41,5 +43,5 @@ Export-ModuleMember -Function @(
     'Get-ExpectedErrorId',
     'New-NtBaseline', 'Get-NtBaselineState', 'Compare-NtBaseline', 'Invoke-NtBaselineRefresh', 'Invoke-NtFailingCall',
     'Get-NtHttpExceptionType', 'Get-NtRequestError', 'Get-NtHttpStatus',
-    'ConvertTo-NtNormalText', 'ConvertTo-NtHelpSyntax', 'Sort-NtOrdinal', 'Get-NtHelpFile'
+    'ConvertTo-NtNormalText', 'ConvertTo-NtHelpSyntax', 'ConvertTo-NtOrdinalOrder', 'Get-NtHelpFile'
 )

@@ -18,7 +18,7 @@ function ConvertTo-NtHelpSyntax {
 }
 
 # The items sorted by ordinal comparison (Sort-Object compares culture-aware), as one array.
-function Sort-NtOrdinal {
+function ConvertTo-NtOrdinalOrder {
     param([Parameter(Position = 0)] [AllowEmptyCollection()] [string[]] $Items)
     $copy = [string[]]@($Items)
     [array]::Sort($copy, [System.StringComparer]::Ordinal)

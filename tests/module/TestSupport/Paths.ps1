@@ -47,13 +47,35 @@ function Get-NtPlatform {
     [pscustomobject]@{ Rid = "$os-$arch"; LibraryFile = $file }
 }
 
-function Get-NtCrateVersion {
+# The version of the module under test as its manifest says (the build stamps it from the crate's;
+# no test reads Cargo.toml).
+function Get-NtModuleVersion {
     [OutputType([string])]
     param()
-    $text = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($script:RepoRoot, 'Cargo.toml'))
-    $match = [regex]::Match($text, '(?ms)^\[package\][^\[]*?^version\s*=\s*"([^"]+)"')
-    if (-not $match.Success) { throw 'Cargo.toml has no [package] version.' }
-    $match.Groups[1].Value
+    [string](Import-PowerShellDataFile -LiteralPath (Get-NtTestModulePath)).ModuleVersion
+}
+
+# The version the native library shipped with the module under test reports: nt_version() of
+# lib/<os>-<arch>/<library> beside its manifest, called through a P/Invoke class made for that path.
+function Get-NtNativeVersion {
+    [OutputType([string])]
+    param()
+    $platform = Get-NtPlatform
+    $library = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName((Get-NtTestModulePath)), 'lib', $platform.Rid, $platform.LibraryFile)
+    if (-not [System.IO.File]::Exists($library)) { throw "The module under test ships no native library at $library." }
+    if (-not $script:NativeVersionProbe.ContainsKey($library)) {
+        # DllImport takes a constant path: one class per library.
+        $class = 'NtVersionProbe' + [guid]::NewGuid().ToString('N')
+        Add-Type -TypeDefinition (@'
+public static class CLASS {
+    [System.Runtime.InteropServices.DllImport(@"LIBRARY", CallingConvention = System.Runtime.InteropServices.CallingConvention.Cdecl)]
+    private static extern System.IntPtr nt_version();
+    public static string Get() { return System.Runtime.InteropServices.Marshal.PtrToStringAnsi(nt_version()); }
+}
+'@).Replace('CLASS', $class).Replace('LIBRARY', $library.Replace('"', '""'))
+        $script:NativeVersionProbe[$library] = $class -as [type]
+    }
+    $script:NativeVersionProbe[$library]::Get()
 }
 
 function New-NtTempFolder {
