@@ -162,7 +162,7 @@ function Start-NtRelay {
         [Parameter(Mandatory)] [int] $RttMs,
         [Parameter(Mandatory)] [string] $Upstream,
         [int] $Listeners = 1,
-        [string] $Path = (Get-NtExecutable -Override $env:NATIVETOKEN_RELAY -Name 'native-token-relay')
+        [string] $Path = (Get-NtExecutable -Name 'native-token-relay')
     )
     $folder = New-NtTempFolder -Prefix 'nativetoken-relay'
     $arguments = @('--rtt-ms', "$RttMs", '--upstream', $Upstream, '--listeners', "$Listeners")

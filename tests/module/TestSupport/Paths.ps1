@@ -1,5 +1,6 @@
 # Paths of the repository, the module under test and the help contract; the platform's lib/
-# folder; temporary folders and free loopback ports.
+# folder; the versions the module's manifest and its native library report; temporary folders and
+# free loopback ports.
 
 function Get-NtRepoRoot {
     [OutputType([string])]
