@@ -1,4 +1,8 @@
-# Sourced by the scripts: starts the emulator in the background and reads its addresses.
+# The one emulator launcher for bash, sourced by scripts/demo, tests/bench/run and
+# tests/bench/nginx-check: starts the emulator in the background and reads its addresses. (Its
+# PowerShell counterpart, for the Pester suite and tests/bench's relays, is Start-NtHelperProcess
+# in tests/module/TestSupport/HelperProcesses.ps1.) The emulator must outlive no bash script that
+# started it, so it stays a bash child rather than a pwsh one.
 # Usage: start_emulator <state dir> [emulator flags...]; sets EMU_HTTP, EMU_HTTPS, EMU_CERT, EMU_PID.
 # EMU_BIN overrides the emulator binary (default: the debug build; tests/bench uses the release one).
 # The caller's EXIT trap should call stop_emulator.

@@ -11,32 +11,11 @@
 [void][System.Reflection.Assembly]::Load('System.Net.Http')
 [void][System.Reflection.Assembly]::Load('System.Text.Json')
 
-function Invoke-PsHttpClientVcToken {
-    [CmdletBinding(DefaultParameterSetName = 'ScriptSession')]
-    [OutputType([pscustomobject])]
-    param(
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Endpoint,
-
-        [Parameter(Mandatory, ParameterSetName = 'Endpoint')]
-        [Parameter(ParameterSetName = 'Session')]
-        [ValidateNotNullOrEmpty()]
-        [string] $Jwt,
-
-        [Parameter(Mandatory, ParameterSetName = 'Session')]
-        [ValidateNotNull()]
-        [psobject] $VenafiSession
-    )
-
-    if ($PSCmdlet.ParameterSetName -ne 'Endpoint') {
-        $session = if ($VenafiSession) { $VenafiSession } else { $script:VenafiSession }
-        if (-not $session.Token.Endpoint -or -not ($Jwt -or $session.Token.JWT)) {
-            throw [System.ArgumentException]::new('-Jwt must be provided directly or via a VenafiSession.')
-        }
-        $Endpoint = $session.Token.Endpoint
-        if (-not $Jwt) { $Jwt = $session.Token.JWT.GetNetworkCredential().Password }
-    }
+# The body of Invoke-PsHttpClientVcToken; its [CmdletBinding()] and parameters are those of
+# Invoke-OriginalVcToken (Originals.ps1, dot-sourced first), taken from its metadata below, so that
+# both bind -Endpoint -Jwt through the same three parameter sets.
+$psHttpClientVcToken = {
+    if ($PSCmdlet.ParameterSetName -ne 'Endpoint') { $Endpoint, $Jwt = Resolve-VcSessionRequest $VenafiSession $Jwt }
 
     # What Invoke-RestMethod -Body @{...} -ContentType application/x-www-form-urlencoded sends.
     $form = @{
@@ -77,3 +56,7 @@ function Invoke-PsHttpClientVcToken {
         Expires     = [datetime]::UtcNow.AddSeconds($expiresIn)
     }
 }
+$originalVcToken = [System.Management.Automation.CommandMetadata]::new((Get-Command Invoke-OriginalVcToken))
+${function:Invoke-PsHttpClientVcToken} = [scriptblock]::Create(
+    [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute($originalVcToken) + "`n[OutputType([pscustomobject])]`nparam(" +
+    [System.Management.Automation.ProxyCommand]::GetParamBlock($originalVcToken) + ")`n" + $psHttpClientVcToken.ToString())

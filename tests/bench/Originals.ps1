@@ -12,6 +12,18 @@
 #   `$Global:ArmorSession.Server` / `.Port`, a JSON body from `ConvertTo-Json`,
 #   `Invoke-WebRequest -Method Post`, a status check, and `ConvertFrom-Json` of `.Content`.
 
+# Without -Endpoint, VenafiPS takes the endpoint (and the JWT unless given) from -VenafiSession or
+# the script session. Returns the endpoint and the JWT. (The lean baseline resolves them the same
+# way; the benchmark itself always passes -Endpoint.)
+function Resolve-VcSessionRequest([psobject] $VenafiSession, [string] $Jwt) {
+    $session = if ($VenafiSession) { $VenafiSession } else { $script:VenafiSession }
+    if (-not $session.Token.Endpoint -or -not ($Jwt -or $session.Token.JWT)) {
+        throw [System.ArgumentException]::new('-Jwt must be provided directly or via a VenafiSession.')
+    }
+    if (-not $Jwt) { $Jwt = $session.Token.JWT.GetNetworkCredential().Password }
+    $session.Token.Endpoint, $Jwt
+}
+
 function Invoke-OriginalVcToken {
     [CmdletBinding(DefaultParameterSetName = 'ScriptSession')]
     [OutputType([pscustomobject])]
@@ -30,14 +42,7 @@ function Invoke-OriginalVcToken {
         [psobject] $VenafiSession
     )
 
-    if ($PSCmdlet.ParameterSetName -ne 'Endpoint') {
-        $session = if ($VenafiSession) { $VenafiSession } else { $script:VenafiSession }
-        if (-not $session.Token.Endpoint -or -not ($Jwt -or $session.Token.JWT)) {
-            throw [System.ArgumentException]::new('-Jwt must be provided directly or via a VenafiSession.')
-        }
-        $Endpoint = $session.Token.Endpoint
-        if (-not $Jwt) { $Jwt = $session.Token.JWT.GetNetworkCredential().Password }
-    }
+    if ($PSCmdlet.ParameterSetName -ne 'Endpoint') { $Endpoint, $Jwt = Resolve-VcSessionRequest $VenafiSession $Jwt }
 
     $request = @{
         Method = 'Post'

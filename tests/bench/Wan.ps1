@@ -21,14 +21,9 @@ $rtt = [double]$RttMs
 $keepalive = [double]$KeepaliveSeconds
 $idleUpstream = ([uri]$IdleHttps).Authority
 
+# A relay at $Rtt ms in front of the idle emulator, through the test suite's launcher (TestSupport).
 function Start-Relay([int] $Rtt, [int] $Listeners) {
-    $child = Start-Child $Relay @('--rtt-ms', "$Rtt", '--upstream', $idleUpstream, '--listeners', "$Listeners")
-    $ports = [System.Collections.Generic.List[int]]::new()
-    while (($line = $child.StandardOutput.ReadLine()) -ne 'ready') {
-        if ($null -eq $line) { throw "bench: native-token-relay --rtt-ms $Rtt ended before ready" }
-        $ports.Add([int]($line -replace '^relay: 127\.0\.0\.1:', ''))
-    }
-    [pscustomobject]@{ Process = $child; Ports = $ports }
+    Start-NtRelay -Path $Relay -RttMs $Rtt -Upstream $idleUpstream -Listeners $Listeners
 }
 function Get-Requests {
     if ($IdleAccessLog) {
@@ -72,7 +67,7 @@ $ssl.Dispose(); $tcp.Dispose()
 # -- relays: one at RttMs, one at 0 ms (loopback, for after_idle_vs_new)
 $relayRuns = [System.Collections.Generic.List[object]]::new()
 function Stop-Relays {
-    foreach ($run in $relayRuns) { if (-not $run.Process.HasExited) { $run.Process.Kill(); $run.Process.WaitForExit() } }
+    foreach ($run in $relayRuns) { Stop-NtRelay $run }
     $relayRuns.Clear()
 }
 # The driver's trap ends the script on an error: the relays must not outlive it.

@@ -49,22 +49,23 @@ Describe 'New-VcToken -Jwt' {
     It 'refuses <Name>' -ForEach @(
         @{ Name = 'an empty JWT'; Row = ''; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Exception = 'System.Management.Automation.ParameterBindingValidationException'
             Message = '^Cannot validate argument on parameter ''Jwt''\. The argument is null or empty\. ' }
-        @{ Name = 'a blank JWT'; Row = '   '; Id = 'NativeToken.MalformedJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
-            Message = '^the JWT is malformed: it has 1 dot-separated parts, expected 3 \(header\.payload\.signature\)$' }
-        @{ Name = 'a JWT of one part'; Row = 'not-a-jwt'; Id = 'NativeToken.MalformedJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
-            Message = '^the JWT is malformed: it has 1 dot-separated parts, expected 3 \(header\.payload\.signature\)$' }
-        @{ Name = 'a JWT of four parts'; Row = 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln.c2ln'; Id = 'NativeToken.MalformedJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
-            Message = '^the JWT is malformed: it has 4 dot-separated parts, expected 3 \(header\.payload\.signature\)$' }
-        @{ Name = 'a JWT part that is not base64url'; Row = 'ey+J.e30.c2ln'; Id = 'NativeToken.MalformedJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
-            Message = '^the JWT is malformed: the header is not base64url$' }
-        @{ Name = 'a JWT whose payload is not JSON'; Row = '<payload not JSON>'; Id = 'NativeToken.MalformedJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
-            Message = '^the JWT is malformed: the payload is not a JSON object$' }
-        @{ Name = 'an expired JWT, saying when it expired'; Row = '<expired 2020-01-02T03:04:05Z>'; Id = 'NativeToken.ExpiredJwt'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
+        @{ Name = 'a blank JWT'; Row = '   '; Malformed = 'it has 1 dot-separated parts, expected 3 \(header\.payload\.signature\)' }
+        @{ Name = 'a JWT of one part'; Row = 'not-a-jwt'; Malformed = 'it has 1 dot-separated parts, expected 3 \(header\.payload\.signature\)' }
+        @{ Name = 'a JWT of four parts'; Row = 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln.c2ln'; Malformed = 'it has 4 dot-separated parts, expected 3 \(header\.payload\.signature\)' }
+        @{ Name = 'a JWT part that is not base64url'; Row = 'ey+J.e30.c2ln'; Malformed = 'the header is not base64url' }
+        @{ Name = 'a JWT whose payload is not JSON'; Row = '<payload not JSON>'; Malformed = 'the payload is not a JSON object' }
+        @{ Name = 'an expired JWT, saying when it expired'; Row = '<expired 2020-01-02T03:04:05Z>'; Id = 'NativeToken.ExpiredJwt'
             Message = '^the JWT expired at 2020-01-02T03:04:05Z \(now \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); create a new JWT for the service account$' }
-        @{ Name = 'a JWT of 1 MiB'; Row = '<1 MiB of x>'; Id = 'NativeToken.InvalidArgument'; Target = 'Endpoint'; Category = 'InvalidArgument'; Exception = 'System.ArgumentException'
+        @{ Name = 'a JWT of 1 MiB'; Row = '<1 MiB of x>'; Id = 'NativeToken.InvalidArgument'
             Message = '^jwt is too long: 1048576 bytes, at most 65536$' }
     ) {
-        Assert-Refused 'New-VcToken -Endpoint $Endpoint -Jwt $Jwt -Verbose' @{ Jwt = (Resolve-Value $Row) } New-VcToken $Id $Category $Exception $Message $(if ($_.ContainsKey('Target')) { $Target })
+        # A Malformed row is a NativeToken.MalformedJwt whose message says what is wrong.
+        if ($_.ContainsKey('Malformed')) { $Id = 'NativeToken.MalformedJwt'; $Message = '^the JWT is malformed: ' + $Malformed + '$' }
+        # Every row without its own Category is the module's refusal: an ArgumentException of
+        # category InvalidArgument with the endpoint as its target.
+        if ($_.ContainsKey('Category')) { $expected = @{ Category = $Category; Exception = $Exception; Target = $null } }
+        else { $expected = @{ Category = 'InvalidArgument'; Exception = 'System.ArgumentException'; Target = 'Endpoint' } }
+        Assert-Refused 'New-VcToken -Endpoint $Endpoint -Jwt $Jwt -Verbose' @{ Jwt = (Resolve-Value $Row) } New-VcToken $Id $expected.Category $expected.Exception $Message $expected.Target
     }
 }
 

@@ -62,8 +62,8 @@ Describe 'Get-Help <Command>' -ForEach @(
     }
 
     It 'shows the syntax blocks of the help, exactly' {
-        $expected = Sort-NtOrdinal @($file.Syntax | ForEach-Object { ConvertTo-NtHelpSyntax $_.Syntax })
-        $actual = Sort-NtOrdinal $shown.Syntax
+        $expected = ConvertTo-NtOrdinalOrder @($file.Syntax | ForEach-Object { ConvertTo-NtHelpSyntax $_.Syntax })
+        $actual = ConvertTo-NtOrdinalOrder $shown.Syntax
         $actual | Should -Be $expected
     }
 

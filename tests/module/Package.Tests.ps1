@@ -19,7 +19,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
-    $version = Get-NtCrateVersion
+    $version = Get-NtModuleVersion
     $repository = [System.IO.Path]::Combine((Get-NtRepoRoot), 'out', 'repo')
     $package = [System.IO.Path]::Combine($repository, "NativeToken.$version.nupkg")
 

@@ -12,7 +12,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
 
     $doubles = Join-Path $PSScriptRoot 'doubles'
-    $nativeAgent = 'NativeToken/' + (Get-NtCrateVersion)
+    $nativeAgent = 'NativeToken/' + (Get-NtModuleVersion)
 
     # Per route, the User-Agents of the requests the emulator received: @{ agent = count }.
     # (An HttpClient without proxy, as Get-NtEmulatorStats uses: Windows PowerShell 5.1's

@@ -39,8 +39,8 @@ Describe 'Command syntax' -ForEach @(
         $help.Syntax.Count | Should -BeGreaterThan 0
         $lines.Count | Should -Be $help.Syntax.Count
         foreach ($line in $lines) { $line | Should -BeLike "$Command *" }
-        $expected = Sort-NtOrdinal @($help.Syntax | ForEach-Object { ConvertTo-CanonicalSyntax (ConvertTo-NtHelpSyntax $_.Syntax) })
-        $actual = Sort-NtOrdinal @($lines | ForEach-Object { ConvertTo-CanonicalSyntax $_ })
+        $expected = ConvertTo-NtOrdinalOrder @($help.Syntax | ForEach-Object { ConvertTo-CanonicalSyntax (ConvertTo-NtHelpSyntax $_.Syntax) })
+        $actual = ConvertTo-NtOrdinalOrder @($lines | ForEach-Object { ConvertTo-CanonicalSyntax $_ })
         $actual | Should -Be $expected
     }
 

@@ -70,23 +70,14 @@ Describe 'New-VcToken -VenafiSession' {
         $result.Output[1] | Should -BeTrue -Because '-VenafiSession is stateless'
     }
 
-    It 'takes a hand-made session whose Token.JWT is a string' {
+    It 'takes <Name>' -ForEach @(
+        @{ Name = 'a hand-made session whose Token.JWT is a string'; Script = 'New-VcToken -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint; JWT = $Jwt } })' }
+        @{ Name = 'a hand-made session whose Token.JWT is a SecureString'; Script = 'New-VcToken -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint; JWT = [System.Net.NetworkCredential]::new("", $Jwt).SecurePassword } })' }
+        @{ Name = 'a session made of hashtables'; Script = 'New-VcToken -VenafiSession @{ Token = @{ Endpoint = $Endpoint; JWT = $Jwt } }' }
+        @{ Name = '-Jwt for a session that holds no JWT'; Script = 'New-VcToken -Jwt $Jwt -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint } })' }
+    ) {
         $jwt = New-NtJwt
-        $result = Invoke-NtScript -Script 'New-VcToken -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint; JWT = $Jwt } })' -Variables @{ Endpoint = $endpoint; Jwt = $jwt }
-        $result.Succeeded | Should -BeTrue
-        Assert-TokenObject $result.Output[0] $endpoint $jwt
-    }
-
-    It 'takes a hand-made session whose Token.JWT is a SecureString' {
-        $jwt = New-NtJwt
-        $result = Invoke-NtScript -Script 'New-VcToken -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint; JWT = [System.Net.NetworkCredential]::new("", $Jwt).SecurePassword } })' -Variables @{ Endpoint = $endpoint; Jwt = $jwt }
-        $result.Succeeded | Should -BeTrue
-        Assert-TokenObject $result.Output[0] $endpoint $jwt
-    }
-
-    It 'takes a session made of hashtables' {
-        $jwt = New-NtJwt
-        $result = Invoke-NtScript -Script 'New-VcToken -VenafiSession @{ Token = @{ Endpoint = $Endpoint; JWT = $Jwt } }' -Variables @{ Endpoint = $endpoint; Jwt = $jwt }
+        $result = Invoke-NtScript -Script $Script -Variables @{ Endpoint = $endpoint; Jwt = $jwt }
         $result.Succeeded | Should -BeTrue
         Assert-TokenObject $result.Output[0] $endpoint $jwt
     }
@@ -97,12 +88,5 @@ Describe 'New-VcToken -VenafiSession' {
         $result = Invoke-NtScript -Script 'New-VcToken -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint; JWT = $Stored } }) -Jwt $Given' -Variables @{ Endpoint = $endpoint; Stored = (New-NtJwt -ValidFor ([timespan]::FromHours(-1))); Given = $given }
         $result.Succeeded | Should -BeTrue
         Assert-TokenObject $result.Output[0] $endpoint $given
-    }
-
-    It 'takes -Jwt for a session that holds no JWT' {
-        $jwt = New-NtJwt
-        $result = Invoke-NtScript -Script 'New-VcToken -Jwt $Jwt -VenafiSession ([pscustomobject]@{ Token = [pscustomobject]@{ Endpoint = $Endpoint } })' -Variables @{ Endpoint = $endpoint; Jwt = $jwt }
-        $result.Succeeded | Should -BeTrue
-        Assert-TokenObject $result.Output[0] $endpoint $jwt
     }
 }
