@@ -6,11 +6,13 @@
 //! - Shared by all three: [`program`] (a binary's main: arguments, exit codes, announcement,
 //!   shutdown), [`args`], [`net`] (loopback listeners and upstream connections), [`line_log`],
 //!   [`shutdown`].
+//! - [`launcher`]: starts one of the built binaries and reads its announcement, for tests.
 //!
 //! Every binary listens on 127.0.0.1 only, prints its addresses and then `ready` on stdout, and
 //! serves until SIGTERM or SIGINT.
 
 pub mod args;
+pub mod launcher;
 pub mod line_log;
 pub mod net;
 pub mod program;

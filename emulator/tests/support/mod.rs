@@ -3,13 +3,14 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::fs;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use native_token_emulator::launcher::Launched;
 use serde_json::Value;
 
 pub const TENANT: &str = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -23,9 +24,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running emulator, killed when dropped.
 pub struct Emulator {
-    child: Child,
-    /// The lines printed on stdout before and including `ready`.
-    pub announcement: Vec<String>,
+    process: Launched,
     pub dir: PathBuf,
 }
 
@@ -33,35 +32,32 @@ impl Emulator {
     pub fn start(args: &[&str]) -> Emulator {
         let dir = unique_dir();
         let stderr = fs::File::create(dir.join("stderr.txt")).expect("create stderr file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start the emulator");
-        let announcement = read_announcement(&mut child, "emulator");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"));
+        command.args(args).stderr(stderr);
         Emulator {
-            child,
-            announcement,
+            process: Launched::start(command, "emulator").unwrap_or_else(|e| panic!("{e}")),
             dir,
         }
     }
 
+    /// The lines printed on stdout before and including `ready`.
+    pub fn announcement(&self) -> &[String] {
+        self.process.announcement()
+    }
+
     /// The value of an announcement line such as `http: http://127.0.0.1:PORT`.
     pub fn announced(&self, key: &str) -> Option<&str> {
-        let prefix = format!("{key}: ");
-        self.announcement
-            .iter()
-            .find_map(|line| line.strip_prefix(&prefix))
+        self.process.announced(key)
     }
 
     pub fn http_port(&self) -> u16 {
-        port_of(self.announced("http").expect("http listener announced"))
+        self.process.port("http").expect("http listener announced")
     }
 
     pub fn https_port(&self) -> u16 {
-        port_of(self.announced("https").expect("https listener announced"))
+        self.process
+            .port("https")
+            .expect("https listener announced")
     }
 
     pub fn post(&self, path: &str, content_type: &str, body: &str) -> Response {
@@ -103,32 +99,12 @@ impl Emulator {
 
     /// Sends SIGTERM and waits for the emulator to end.
     pub fn terminate(mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        self.child.wait().expect("wait for the emulator")
+        self.process.terminate().expect("end the emulator")
     }
 
     pub fn stderr_text(&self) -> String {
         fs::read_to_string(self.dir.join("stderr.txt")).expect("read stderr")
     }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn port_of(url: &str) -> u16 {
-    url.rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"))
 }
 
 fn unique_dir() -> PathBuf {
@@ -142,28 +118,33 @@ fn unique_dir() -> PathBuf {
     dir
 }
 
-/// An HTTP/1.1 request that asks the server to close the connection after answering.
-/// Reads `child`'s stdout up to and including its `ready` line (every helper announces its
-/// addresses that way) and returns those lines; `what` names the helper in a failure.
-pub fn read_announcement(child: &mut Child, what: &str) -> Vec<String> {
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        let read = stdout
-            .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("read the {what}'s stdout: {e}"));
+/// Checks that `binary` refuses each argument list with exit status 2, nothing on stdout and a
+/// message on stderr that starts with `program: `.
+pub fn assert_rejects_arguments(binary: &str, program: &str, arg_lists: &[&[&str]]) {
+    for args in arg_lists {
+        let output = Command::new(binary)
+            .args(*args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            read > 0,
-            "{what} exited before ready; stdout so far: {lines:?}"
+            stderr.starts_with(&format!("{program}: ")),
+            "{args:?}: {stderr}"
         );
-        lines.push(line.trim_end().to_owned());
-        if lines.last().map(String::as_str) == Some("ready") {
-            return lines;
-        }
     }
 }
 
+/// The usage `binary --help` prints (it must succeed).
+pub fn help_of(binary: &str) -> String {
+    let output = Command::new(binary).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// An HTTP/1.1 request that asks the server to close the connection after answering.
 pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     for (name, value) in headers {
