@@ -12,12 +12,18 @@ mod connection;
 mod head;
 mod reader;
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::line_log::LineLog;
 use crate::net::{accept_each, listen_on_loopback};
-use crate::program::announce_and_serve;
+use crate::program::{self, announce_and_serve};
 use cli::Options;
+
+/// `native-token-proxy`'s main.
+pub fn main() -> ExitCode {
+    program::main("native-token-proxy", cli::USAGE, cli::parse, run)
+}
 
 /// Listens, announces the address on stdout and serves until SIGTERM or SIGINT.
 pub async fn run(options: Options) -> Result<(), String> {

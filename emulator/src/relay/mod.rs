@@ -10,6 +10,7 @@
 pub mod cli;
 mod delay_line;
 
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -17,9 +18,14 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::net::{accept_each, connect_upstream, listen_on_loopback};
-use crate::program::announce_and_serve;
+use crate::program::{self, announce_and_serve};
 use cli::Options;
 use delay_line::{delay_line, Ends};
+
+/// `native-token-relay`'s main.
+pub fn main() -> ExitCode {
+    program::main("native-token-relay", cli::USAGE, cli::parse, run)
+}
 
 /// Listens, announces the addresses on stdout and serves until SIGTERM or SIGINT.
 pub async fn run(options: Options) -> Result<(), String> {

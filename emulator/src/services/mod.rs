@@ -22,13 +22,19 @@ mod tls;
 mod tlspc;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::net::listen_on_loopback;
-use crate::program::announce_and_serve;
+use crate::program::{self, announce_and_serve};
 use app::App;
 use cli::Options;
 use request_log::RequestLog;
+
+/// `native-token-emulator`'s main.
+pub fn main() -> ExitCode {
+    program::main("native-token-emulator", cli::USAGE, cli::parse, run)
+}
 
 /// Starts the listeners, announces them on stdout and serves until SIGTERM or SIGINT.
 pub async fn run(options: Options) -> Result<(), String> {
