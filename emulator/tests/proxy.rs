@@ -194,7 +194,7 @@ fn absolute_form_reaches_the_emulator_and_the_log_holds_no_query_or_secret() {
         .unwrap();
     let response = read_response(&mut stream);
     assert_eq!(response.status, 200, "{}", response.text());
-    let access_token = response.json()["access_token"].as_str().unwrap().to_owned();
+    let access_token = response.access_token();
     drop(stream);
 
     let log = proxy.log();

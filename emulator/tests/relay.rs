@@ -116,6 +116,36 @@ fn exchange(stream: &mut TcpStream, message: &[u8]) -> Duration {
     started.elapsed()
 }
 
+/// A connection through a relay to an echo server, past its first exchange (the round trip a
+/// new connection costs is behind it). The relay and the server live as long as it.
+struct WarmConnection {
+    stream: TcpStream,
+    _relay: Relay,
+    _server: tokio::runtime::Runtime,
+}
+
+fn warm_connection() -> WarmConnection {
+    let (upstream, server) = start_echo_server();
+    let relay = Relay::start(RTT, upstream);
+    let mut stream = relay.connect();
+    exchange(&mut stream, b"hello");
+    WarmConnection {
+        stream,
+        _relay: relay,
+        _server: server,
+    }
+}
+
+/// Sends `message`, which the echo server answers by ending the connection, and reads to the
+/// end; returns what reading came to and how long after the send it ended.
+fn send_the_last(stream: &mut TcpStream, message: &[u8]) -> (std::io::Result<Vec<u8>>, Duration) {
+    let started = Instant::now();
+    stream.write_all(message).unwrap();
+    let mut rest = Vec::new();
+    let ended = stream.read_to_end(&mut rest).map(|_| rest);
+    (ended, started.elapsed())
+}
+
 fn assert_within(what: &str, took: Duration, expected: Duration) {
     assert!(
         took >= expected - Duration::from_millis(5) && took < expected + SLACK,
@@ -139,10 +169,8 @@ fn a_new_connection_costs_two_round_trips_and_a_warm_exchange_one() {
 
 #[test]
 fn bytes_pass_as_they_come_and_in_order() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"handshake done");
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
     // Two pieces 150 ms apart come back 150 ms apart: a delay line, not a store of messages.
     let started = Instant::now();
     stream.write_all(b"one").unwrap();
@@ -173,18 +201,11 @@ fn bytes_pass_as_they_come_and_in_order() {
 
 #[test]
 fn a_close_arrives_half_a_round_trip_later_and_data_after_it_is_reset() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"hello");
-    let started = Instant::now();
-    stream.write_all(b"close").unwrap();
-    let mut rest = Vec::new();
-    stream
-        .read_to_end(&mut rest)
-        .expect("an orderly end of stream");
-    assert!(rest.is_empty());
-    assert_within("the server's close", started.elapsed(), RTT);
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
+    let (rest, took) = send_the_last(stream, b"close");
+    assert!(rest.expect("an orderly end of stream").is_empty());
+    assert_within("the server's close", took, RTT);
     // As from a real closed server: data sent now is answered with a reset.
     stream.write_all(b"late").unwrap();
     std::thread::sleep(RTT + SLACK);
@@ -200,16 +221,12 @@ fn a_close_arrives_half_a_round_trip_later_and_data_after_it_is_reset() {
 
 #[test]
 fn a_reset_is_passed_on_as_a_reset() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"hello");
-    let started = Instant::now();
-    stream.write_all(b"reset").unwrap();
-    let mut rest = Vec::new();
-    let error = stream.read_to_end(&mut rest).unwrap_err();
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
+    let (rest, took) = send_the_last(stream, b"reset");
+    let error = rest.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error:?}");
-    assert_within("the server's reset", started.elapsed(), RTT);
+    assert_within("the server's reset", took, RTT);
 }
 
 #[test]

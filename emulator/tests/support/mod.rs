@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use native_token_emulator::launcher::Launched;
+use openssl::ssl::{SslConnector, SslConnectorBuilder, SslMethod, SslStream, SslVerifyMode};
 use serde_json::Value;
 
 pub const TENANT: &str = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -78,6 +79,19 @@ impl Emulator {
         self.send(&request_bytes("GET", path, &[], b"")).response()
     }
 
+    /// Armor's log-in with these JSON credentials (their keys as the caller writes them).
+    pub fn armor_log_in(&self, credentials: &Value) -> Response {
+        self.post_json("/auth/authorize", credentials)
+    }
+
+    /// Armor's token request for an authorization code.
+    pub fn armor_token(&self, code: &str) -> Response {
+        self.post_json(
+            "/auth/token",
+            &serde_json::json!({ "code": code, "grant_type": "authorization_code" }),
+        )
+    }
+
     /// Sends raw bytes over HTTP and collects whatever comes back until EOF, error or timeout.
     pub fn send(&self, request: &[u8]) -> Received {
         self.send_with_timeout(request, READ_TIMEOUT)
@@ -88,6 +102,34 @@ impl Emulator {
         stream.set_read_timeout(Some(timeout)).expect("set timeout");
         stream.write_all(request).expect("send the request");
         read_until_closed(&mut stream)
+    }
+
+    /// A TLS client that trusts only the emulator's certificate (announced with `--cert-out`)
+    /// and checks the server's name against it.
+    pub fn tls_connector(&self) -> SslConnectorBuilder {
+        let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
+        builder
+            .set_ca_file(self.announced("cert").expect("--cert-out announced"))
+            .unwrap();
+        builder.set_verify(SslVerifyMode::PEER);
+        builder
+    }
+
+    /// A TLS connection to the HTTPS listener for `host`, with `tls_connector`.
+    pub fn tls_connect(&self, host: &str) -> Result<SslStream<TcpStream>, String> {
+        self.tls_connect_with(self.tls_connector(), host)
+    }
+
+    /// A TLS connection to the HTTPS listener for `host`, with this client.
+    pub fn tls_connect_with(
+        &self,
+        client: SslConnectorBuilder,
+        host: &str,
+    ) -> Result<SslStream<TcpStream>, String> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.https_port())).expect("connect");
+        tcp.set_read_timeout(Some(READ_TIMEOUT))
+            .expect("set timeout");
+        client.build().connect(host, tcp).map_err(|e| e.to_string())
     }
 
     pub fn requests_to(&self, route: &str) -> u64 {
@@ -256,6 +298,15 @@ impl Response {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The `access_token` of a token answer.
+    pub fn access_token(&self) -> String {
+        let body = self.json();
+        body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {body}"))
+            .to_owned()
     }
 
     /// The message of a TLSPC envelope `{"errors":[{"code","message","args"}]}`.
