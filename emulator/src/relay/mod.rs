@@ -34,18 +34,15 @@ pub async fn run(options: Options) -> Result<(), String> {
         let (listener, address) = listen_on_loopback(options.port).await?;
         announcement.push(format!("relay: {address}"));
         let options = options.clone();
-        tokio::spawn(async move {
-            accept_each(
-                listener,
-                |client| {
-                    let accepted = Instant::now();
-                    let options = options.clone();
-                    tokio::spawn(async move { relay(client, accepted, &options).await });
-                },
-                |error| eprintln!("native-token-relay: accept failed: {error}"),
-            )
-            .await
-        });
+        tokio::spawn(accept_each(
+            listener,
+            move |client| {
+                let accepted = Instant::now();
+                let options = options.clone();
+                tokio::spawn(async move { relay(client, accepted, &options).await });
+            },
+            |error| eprintln!("native-token-relay: accept failed: {error}"),
+        ));
     }
     announce_and_serve(announcement).await
 }

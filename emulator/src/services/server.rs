@@ -14,6 +14,7 @@ use crate::services::app::App;
 use crate::services::idle::{Activity, OverTcp, Watched};
 use crate::services::tls;
 
+/// Serves plain HTTP on `listener` for as long as the process runs.
 pub async fn serve_http(listener: TcpListener, app: Arc<App>) {
     accept_each(
         listener,
@@ -26,6 +27,8 @@ pub async fn serve_http(listener: TcpListener, app: Arc<App>) {
     .await;
 }
 
+/// Serves HTTPS on `listener` (TLS by `acceptor`) for as long as the process runs; a failed
+/// handshake is a note in the log.
 pub async fn serve_https(listener: TcpListener, acceptor: SslAcceptor, app: Arc<App>) {
     let acceptor = Arc::new(acceptor);
     accept_each(
