@@ -72,6 +72,13 @@ impl Launched {
         self.child.id()
     }
 
+    /// Kills the program and waits for it (again: nothing). Dropping does this too; an owner
+    /// that must clean up after the program (its folder) calls it first.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Ends the program as a user would (SIGTERM on Unix, where it exits cleanly; killed
     /// elsewhere) and waits for it.
     pub fn terminate(&mut self) -> io::Result<ExitStatus> {
@@ -94,8 +101,7 @@ impl Launched {
 
 impl Drop for Launched {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
