@@ -56,24 +56,7 @@ pub async fn serve(client: TcpStream, log: &LineLog) -> io::Result<()> {
             Err(error) => return Err(error),
         };
         match head.target {
-            Target::Tunnel => {
-                let writer = writer_of(state).await?;
-                let mut upstream = match connect_or_502(&head, log).await {
-                    Some(upstream) => upstream,
-                    None => return refuse(requests, writer, "502 Bad Gateway").await,
-                };
-                log.line(&head.log_line());
-                let (client_read, buffered) = requests.into_parts();
-                let mut client = client_read
-                    .reunite(writer)
-                    .map_err(|e| io::Error::new(io::ErrorKind::Other, e))?;
-                client
-                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    .await?;
-                upstream.write_all(&buffered).await?;
-                tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
-                return Ok(());
-            }
+            Target::Tunnel => return tunnel(requests, writer_of(state).await?, &head, log).await,
             Target::Forward => {
                 let mut upstream = match state {
                     // The same upstream while it is open (it may have closed an instant ago).
@@ -100,6 +83,31 @@ pub async fn serve(client: TcpStream, log: &LineLog) -> io::Result<()> {
             }
         }
     }
+}
+
+/// Answers a CONNECT: connects the upstream (502 if it cannot), then copies bytes both ways
+/// until both sides are done; what the client sent right after its head goes first.
+async fn tunnel(
+    requests: RequestReader,
+    writer: OwnedWriteHalf,
+    head: &Head,
+    log: &LineLog,
+) -> io::Result<()> {
+    let mut upstream = match connect_or_502(head, log).await {
+        Some(upstream) => upstream,
+        None => return refuse(requests, writer, "502 Bad Gateway").await,
+    };
+    log.line(&head.log_line());
+    let (client_read, buffered) = requests.into_parts();
+    let mut client = client_read
+        .reunite(writer)
+        .map_err(|e| io::Error::new(io::ErrorKind::Other, e))?;
+    client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .await?;
+    upstream.write_all(&buffered).await?;
+    tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
+    Ok(())
 }
 
 /// The client's write half, once any upstream has finished answering.

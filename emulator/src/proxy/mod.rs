@@ -2,8 +2,8 @@
 //! `CONNECT` tunnels and absolute-form `http://` requests, one log line per request without
 //! query or body.
 //!
-//! Each client connection is served by one task ([`connection`]). It reads the client's request
-//! heads itself ([`reader`], parsed by [`head`]) and passes each request on in origin form with
+//! Each client connection is served by one task (`connection.rs`). It reads the client's request
+//! heads itself (`reader.rs`, parsed by `head.rs`) and passes each request on in origin form with
 //! its body, while a second task copies whatever the upstream answers straight back to the
 //! client. Requests on one connection share one upstream while their host:port stays the same.
 

@@ -1,5 +1,5 @@
 //! `native-token-relay`: a TCP relay on 127.0.0.1 that makes a loopback server look far away:
-//! each direction is a delay line of half the round-trip time ([`delay_line`]), and each new
+//! each direction is a delay line of half the round-trip time (`delay_line.rs`), and each new
 //! connection waits one round trip before its first byte leaves (what the TCP handshake costs
 //! a client), for the WAN lines of tests/bench and for trying a script against a "distant"
 //! emulator or server.

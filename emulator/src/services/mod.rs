@@ -1,9 +1,9 @@
 //! `native-token-emulator`: the TLS Protect Cloud and Armor token services on 127.0.0.1, over
 //! HTTP and HTTPS, for the NativeToken tests and for offline script development.
 //!
-//! [`cli`] reads the options; [`run`] starts the listeners ([`server`]), which hand each
-//! request to the [`app`]; its [`routes`] name every path it answers, and the services
-//! themselves are [`tlspc`] and [`armor`].
+//! `cli.rs` reads the options; `run` starts the listeners (`server.rs`), which hand each
+//! request to the `App` (`app.rs`: statistics, faults, dispatch, the log line). `routes.rs`
+//! names every path it answers; the services themselves are `tlspc.rs` and `armor.rs`.
 
 mod app;
 mod armor;
