@@ -1,4 +1,4 @@
-//! Ending on a signal, shared by the emulator and native-token-proxy: SIGTERM and SIGINT on
+//! Ending on a signal, shared by the three binaries: SIGTERM and SIGINT on
 //! Unix; Ctrl+C on Windows (where the tests end the process outright).
 
 /// The signals that end the process.

@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{ErrorCode, ShutdownState, SslConnector, SslMethod, SslStream, SslVerifyMode};
+use openssl::ssl::{ErrorCode, ShutdownState, SslStream};
 use support::*;
 
 const TIMEOUT: &str = "0.2";
@@ -56,14 +56,7 @@ fn connect_http(emulator: &Emulator) -> TcpStream {
 }
 
 fn connect_https(emulator: &Emulator) -> SslStream<TcpStream> {
-    let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
-    builder
-        .set_ca_file(emulator.announced("cert").unwrap())
-        .unwrap();
-    builder.set_verify(SslVerifyMode::PEER);
-    let tcp = TcpStream::connect(("127.0.0.1", emulator.https_port())).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    builder.build().connect("127.0.0.1", tcp).expect("TLS")
+    emulator.tls_connect("127.0.0.1").expect("TLS")
 }
 
 fn start(close: Option<&str>) -> Emulator {

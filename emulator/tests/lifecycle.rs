@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
-
 use support::*;
 
 #[test]
@@ -12,7 +10,7 @@ fn announces_listeners_certificate_and_ready_in_order() {
         .join(format!("announce-{}.pem", std::process::id()));
     let emulator = Emulator::start(&["--cert-out", cert_path.to_str().unwrap()]);
     let keys: Vec<&str> = emulator
-        .announcement
+        .announcement()
         .iter()
         .map(|l| l.split(':').next().unwrap())
         .collect();
@@ -38,10 +36,10 @@ fn announces_listeners_certificate_and_ready_in_order() {
 fn disabled_listener_is_not_announced() {
     let emulator = Emulator::start(&["--no-https"]);
     assert_eq!(
-        emulator.announcement.len(),
+        emulator.announcement().len(),
         2,
         "{:?}",
-        emulator.announcement
+        emulator.announcement()
     );
     assert!(emulator.announced("https").is_none());
 }
@@ -55,33 +53,57 @@ fn sigterm_right_after_ready_ends_the_run_cleanly() {
 
 #[test]
 fn bad_arguments_exit_with_status_2_and_a_message() {
-    for args in [
-        &["--no-http", "--no-https"][..],
-        &["--fault", "teapot"],
-        &["--http-port", "x"],
-        &["--bogus"],
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"))
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(output.stdout.is_empty(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).starts_with("native-token-emulator: "),
-            "{args:?}"
-        );
-    }
+    assert_rejects_arguments(
+        env!("CARGO_BIN_EXE_native-token-emulator"),
+        "native-token-emulator",
+        &[
+            &["--no-http", "--no-https"],
+            &["--fault", "teapot"],
+            &["--http-port", "x"],
+            &["--bogus"],
+        ],
+    );
 }
 
 #[test]
 fn help_prints_usage_and_succeeds() {
-    let output = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"))
-        .arg("--help")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let usage = String::from_utf8(output.stdout).unwrap();
+    let usage = help_of(env!("CARGO_BIN_EXE_native-token-emulator"));
     assert!(usage.starts_with("Usage: native-token-emulator") && usage.contains("--fault SPEC"));
+}
+
+#[test]
+fn the_launcher_finds_the_built_binaries_and_reports_an_early_exit() {
+    for (name, built) in [
+        (
+            "native-token-emulator",
+            env!("CARGO_BIN_EXE_native-token-emulator"),
+        ),
+        (
+            "native-token-proxy",
+            env!("CARGO_BIN_EXE_native-token-proxy"),
+        ),
+        (
+            "native-token-relay",
+            env!("CARGO_BIN_EXE_native-token-relay"),
+        ),
+    ] {
+        let found = native_token_emulator::launcher::built_binary(name).unwrap();
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            std::path::Path::new(built).canonicalize().unwrap()
+        );
+    }
+    assert!(native_token_emulator::launcher::built_binary("no-such-helper").is_err());
+
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_native-token-emulator"));
+    command.arg("--bogus").stderr(std::process::Stdio::null());
+    let error = Launched::start(command, "emulator")
+        .err()
+        .expect("an emulator that exits at once is no launch");
+    assert!(
+        error
+            .to_string()
+            .starts_with("the emulator exited before ready"),
+        "{error}"
+    );
 }

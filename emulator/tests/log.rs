@@ -31,18 +31,10 @@ fn log_has_one_line_per_request_and_no_secret() {
         401
     );
     let login = emulator
-        .post_json(
-            "/auth/authorize",
-            &json!({ "username": "someone", "password": password }),
-        )
+        .armor_log_in(&json!({ "username": "someone", "password": password }))
         .json();
     let code = login["code"].as_str().unwrap().to_owned();
-    let token = emulator
-        .post_json(
-            "/auth/token",
-            &json!({ "code": code, "grant_type": "authorization_code" }),
-        )
-        .json();
+    let token = emulator.armor_token(&code).json();
     let access_token = token["access_token"].as_str().unwrap().to_owned();
     let reissued = emulator
         .post_json("/auth/token/reissue", &json!({ "token": access_token }))

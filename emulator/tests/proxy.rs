@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -20,7 +20,7 @@ const ESTABLISHED: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
 
 /// A running proxy, killed when dropped.
 struct Proxy {
-    child: Child,
+    process: Launched,
     port: u16,
     log_path: PathBuf,
 }
@@ -31,21 +31,17 @@ impl Proxy {
         let log_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("proxy-{name}-{}.log", std::process::id()));
         let _ = fs::remove_file(&log_path);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_native-token-proxy"))
-            .args(["--log", log_path.to_str().unwrap()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the proxy");
-        let lines = read_announcement(&mut child, "proxy");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_native-token-proxy"));
+        command.arg("--log").arg(&log_path).stderr(Stdio::null());
+        let process = Launched::start(command, "proxy").unwrap_or_else(|e| panic!("{e}"));
+        let lines = process.announcement();
         assert_eq!(lines.len(), 2, "{lines:?}");
         let url = lines[0]
             .strip_prefix("proxy: http://127.0.0.1:")
             .unwrap_or_else(|| panic!("unexpected announcement {lines:?}"));
         Proxy {
-            child,
             port: url.parse().expect("port"),
+            process,
             log_path,
         }
     }
@@ -58,13 +54,6 @@ impl Proxy {
 
     fn log(&self) -> String {
         fs::read_to_string(&self.log_path).unwrap_or_default()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -205,7 +194,7 @@ fn absolute_form_reaches_the_emulator_and_the_log_holds_no_query_or_secret() {
         .unwrap();
     let response = read_response(&mut stream);
     assert_eq!(response.status, 200, "{}", response.text());
-    let access_token = response.json()["access_token"].as_str().unwrap().to_owned();
+    let access_token = response.access_token();
     drop(stream);
 
     let log = proxy.log();
@@ -394,38 +383,18 @@ fn bad_requests_get_400() {
 
 #[test]
 fn announces_and_ends_cleanly_on_sigterm() {
-    let proxy = Proxy::start("sigterm");
-    let pid = proxy.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let mut proxy = proxy;
-    let status = proxy.child.wait().unwrap();
+    let mut proxy = Proxy::start("sigterm");
+    let status = proxy.process.terminate().unwrap();
     assert!(status.success(), "{status:?}");
 }
 
 #[test]
 fn help_and_bad_arguments() {
-    let help = Command::new(env!("CARGO_BIN_EXE_native-token-proxy"))
-        .arg("--help")
-        .output()
-        .unwrap();
-    assert!(help.status.success());
-    let usage = String::from_utf8(help.stdout).unwrap();
+    let usage = help_of(env!("CARGO_BIN_EXE_native-token-proxy"));
     assert!(usage.starts_with("Usage: native-token-proxy [OPTIONS]") && usage.contains("--port N"));
-    for args in [&["--port", "x"][..], &["--bogus"], &["--log"]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_native-token-proxy"))
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(output.stdout.is_empty(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).starts_with("native-token-proxy: "),
-            "{args:?}"
-        );
-    }
+    assert_rejects_arguments(
+        env!("CARGO_BIN_EXE_native-token-proxy"),
+        "native-token-proxy",
+        &[&["--port", "x"], &["--bogus"], &["--log"]],
+    );
 }

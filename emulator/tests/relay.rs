@@ -7,10 +7,10 @@ mod support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::read_announcement;
+use support::{assert_rejects_arguments, Launched};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const RTT: Duration = Duration::from_millis(300);
@@ -20,7 +20,9 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running relay, killed when dropped.
 struct Relay {
-    child: Option<Child>,
+    /// The process (killed when dropped), held by the first Relay of a process with several
+    /// listeners.
+    _process: Option<Launched>,
     address: SocketAddr,
 }
 
@@ -32,25 +34,29 @@ impl Relay {
     /// One relay process with `listeners` ports, returned as one Relay per port (the first one
     /// owns the process).
     fn start_with(rtt: Duration, upstream: SocketAddr, listeners: u16) -> Vec<Relay> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_native-token-relay"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_native-token-relay"));
+        command
             .args(["--rtt-ms", &rtt.as_millis().to_string()])
             .args(["--upstream", &upstream.to_string()])
-            .args(["--listeners", &listeners.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the relay");
-        let lines = read_announcement(&mut child, "relay");
+            .args(["--listeners", &listeners.to_string()]);
+        let process = Launched::start(command, "relay").unwrap_or_else(|e| panic!("{e}"));
+        let lines = process.announcement().to_vec();
         assert_eq!(lines.len(), usize::from(listeners) + 1, "{lines:?}");
-        let mut child = Some(child);
-        lines[..lines.len() - 1]
-            .iter()
-            .map(|line| Relay {
-                child: child.take(),
-                address: line
-                    .strip_prefix("relay: ")
-                    .and_then(|a| a.parse().ok())
-                    .unwrap_or_else(|| panic!("unexpected announcement {lines:?}")),
+        let addresses: Vec<SocketAddr> = process
+            .all_announced("relay")
+            .map(|address| {
+                address
+                    .parse()
+                    .unwrap_or_else(|_| panic!("unexpected announcement {lines:?}"))
+            })
+            .collect();
+        assert_eq!(addresses.len(), usize::from(listeners), "{lines:?}");
+        let mut process = Some(process);
+        addresses
+            .into_iter()
+            .map(|address| Relay {
+                _process: process.take(),
+                address,
             })
             .collect()
     }
@@ -60,15 +66,6 @@ impl Relay {
         stream.set_nodelay(true).unwrap();
         stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         stream
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -119,6 +116,36 @@ fn exchange(stream: &mut TcpStream, message: &[u8]) -> Duration {
     started.elapsed()
 }
 
+/// A connection through a relay to an echo server, past its first exchange (the round trip a
+/// new connection costs is behind it). The relay and the server live as long as it.
+struct WarmConnection {
+    stream: TcpStream,
+    _relay: Relay,
+    _server: tokio::runtime::Runtime,
+}
+
+fn warm_connection() -> WarmConnection {
+    let (upstream, server) = start_echo_server();
+    let relay = Relay::start(RTT, upstream);
+    let mut stream = relay.connect();
+    exchange(&mut stream, b"hello");
+    WarmConnection {
+        stream,
+        _relay: relay,
+        _server: server,
+    }
+}
+
+/// Sends `message`, which the echo server answers by ending the connection, and reads to the
+/// end; returns what reading came to and how long after the send it ended.
+fn send_the_last(stream: &mut TcpStream, message: &[u8]) -> (std::io::Result<Vec<u8>>, Duration) {
+    let started = Instant::now();
+    stream.write_all(message).unwrap();
+    let mut rest = Vec::new();
+    let ended = stream.read_to_end(&mut rest).map(|_| rest);
+    (ended, started.elapsed())
+}
+
 fn assert_within(what: &str, took: Duration, expected: Duration) {
     assert!(
         took >= expected - Duration::from_millis(5) && took < expected + SLACK,
@@ -142,10 +169,8 @@ fn a_new_connection_costs_two_round_trips_and_a_warm_exchange_one() {
 
 #[test]
 fn bytes_pass_as_they_come_and_in_order() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"handshake done");
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
     // Two pieces 150 ms apart come back 150 ms apart: a delay line, not a store of messages.
     let started = Instant::now();
     stream.write_all(b"one").unwrap();
@@ -176,18 +201,11 @@ fn bytes_pass_as_they_come_and_in_order() {
 
 #[test]
 fn a_close_arrives_half_a_round_trip_later_and_data_after_it_is_reset() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"hello");
-    let started = Instant::now();
-    stream.write_all(b"close").unwrap();
-    let mut rest = Vec::new();
-    stream
-        .read_to_end(&mut rest)
-        .expect("an orderly end of stream");
-    assert!(rest.is_empty());
-    assert_within("the server's close", started.elapsed(), RTT);
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
+    let (rest, took) = send_the_last(stream, b"close");
+    assert!(rest.expect("an orderly end of stream").is_empty());
+    assert_within("the server's close", took, RTT);
     // As from a real closed server: data sent now is answered with a reset.
     stream.write_all(b"late").unwrap();
     std::thread::sleep(RTT + SLACK);
@@ -203,50 +221,27 @@ fn a_close_arrives_half_a_round_trip_later_and_data_after_it_is_reset() {
 
 #[test]
 fn a_reset_is_passed_on_as_a_reset() {
-    let (upstream, _server) = start_echo_server();
-    let relay = Relay::start(RTT, upstream);
-    let mut stream = relay.connect();
-    exchange(&mut stream, b"hello");
-    let started = Instant::now();
-    stream.write_all(b"reset").unwrap();
-    let mut rest = Vec::new();
-    let error = stream.read_to_end(&mut rest).unwrap_err();
+    let mut warm = warm_connection();
+    let stream = &mut warm.stream;
+    let (rest, took) = send_the_last(stream, b"reset");
+    let error = rest.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error:?}");
-    assert_within("the server's reset", started.elapsed(), RTT);
+    assert_within("the server's reset", took, RTT);
 }
 
 #[test]
 fn bad_arguments_exit_with_status_2_and_a_message() {
-    for args in [
-        &["--upstream", "127.0.0.1:1"][..],
-        &["--rtt-ms", "40"],
-        &["--rtt-ms", "fast", "--upstream", "127.0.0.1:1"],
-        &["--rtt-ms", "40", "--upstream", "nowhere"],
+    let upstream = ["--rtt-ms", "40", "--upstream", "127.0.0.1:1"];
+    assert_rejects_arguments(
+        env!("CARGO_BIN_EXE_native-token-relay"),
+        "native-token-relay",
         &[
-            "--rtt-ms",
-            "40",
-            "--upstream",
-            "127.0.0.1:1",
-            "--listeners",
-            "0",
+            &["--upstream", "127.0.0.1:1"],
+            &["--rtt-ms", "40"],
+            &["--rtt-ms", "fast", "--upstream", "127.0.0.1:1"],
+            &["--rtt-ms", "40", "--upstream", "nowhere"],
+            &[&upstream[..], &["--listeners", "0"]].concat(),
+            &[&upstream[..], &["--listeners", "2", "--port", "9"]].concat(),
         ],
-        &[
-            "--rtt-ms",
-            "40",
-            "--upstream",
-            "127.0.0.1:1",
-            "--listeners",
-            "2",
-            "--port",
-            "9",
-        ],
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_native-token-relay"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.starts_with("native-token-relay: "), "{stderr}");
-    }
+    );
 }

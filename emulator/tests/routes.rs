@@ -98,10 +98,7 @@ fn tlspc_refuses_what_the_real_service_refuses() {
 #[test]
 fn armor_login_token_and_reissue_flow() {
     let emulator = Emulator::start(&["--no-https"]);
-    let login = emulator.post_json(
-        "/auth/authorize",
-        &json!({ "username": "user", "password": "pass" }),
-    );
+    let login = emulator.armor_log_in(&json!({ "username": "user", "password": "pass" }));
     assert_eq!(login.status, 200, "{}", login.text());
     let login = login.json();
     assert_eq!(
@@ -111,10 +108,7 @@ fn armor_login_token_and_reissue_flow() {
     let code = login["code"].as_str().unwrap();
     assert_eq!(base64::decode(code).unwrap().len(), 32);
 
-    let token = emulator.post_json(
-        "/auth/token",
-        &json!({ "code": code, "grant_type": "authorization_code" }),
-    );
+    let token = emulator.armor_token(code);
     assert_eq!(token.status, 200, "{}", token.text());
     let token = token.json();
     let access_token = token["access_token"].as_str().unwrap();
@@ -130,7 +124,7 @@ fn armor_login_token_and_reissue_flow() {
 
     let reissued = emulator.post_json("/auth/token/reissue", &json!({ "token": access_token }));
     assert_eq!(reissued.status, 200, "{}", reissued.text());
-    let new_token = reissued.json()["access_token"].as_str().unwrap().to_owned();
+    let new_token = reissued.access_token();
     assert_ne!(new_token, access_token);
     let revoked = emulator.post_json("/auth/token/reissue", &json!({ "token": access_token }));
     assert_eq!(
@@ -317,10 +311,7 @@ fn tlspc_user_accounts_answers_only_tokens_it_issued() {
     let emulator = Emulator::start(&["--no-https"]);
     let token = emulator
         .post(&tlspc_path(), FORM, &tlspc_form(&valid_jwt("svc-42")))
-        .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .access_token();
     let bearer = format!("Bearer {token}");
     let me = get_with(&emulator, "/v1/useraccounts", &[("Authorization", &bearer)]);
     assert_eq!(me.status, 200, "{}", me.text());
@@ -363,21 +354,11 @@ fn tlspc_user_accounts_answers_only_tokens_it_issued() {
 fn armor_log_in_takes_its_keys_in_any_case_and_serves_me_and_accounts() {
     let emulator = Emulator::start(&["--no-https"]);
     // ArmorPowerShell's Connect-Armor sends capitalised keys.
-    let login = emulator.post_json(
-        "/auth/authorize",
-        &json!({ "Username": "Jane.Doe@Example.com", "Password": "pass" }),
-    );
+    let login =
+        emulator.armor_log_in(&json!({ "Username": "Jane.Doe@Example.com", "Password": "pass" }));
     assert_eq!(login.status, 200, "{}", login.text());
     let code = login.json()["code"].as_str().unwrap().to_owned();
-    let token = emulator
-        .post_json(
-            "/auth/token",
-            &json!({ "code": code, "grant_type": "authorization_code" }),
-        )
-        .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = emulator.armor_token(&code).access_token();
     let auth = format!("FH-AUTH {token}");
 
     let me = get_with(&emulator, "/me", &[("Authorization", &auth)]);
@@ -418,10 +399,7 @@ fn armor_log_in_takes_its_keys_in_any_case_and_serves_me_and_accounts() {
     // A reissue replaces the token: the old one no longer opens the API, the new one does.
     let reissued = emulator
         .post_json("/auth/token/reissue", &json!({ "token": token }))
-        .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .access_token();
     assert_eq!(
         get_with(&emulator, "/me", &[("Authorization", &auth)]).status,
         401

@@ -3,10 +3,8 @@
 mod support;
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::path::Path;
 
-use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use serde_json::json;
 use support::*;
 
@@ -23,25 +21,13 @@ fn start_with_certificate(names: Option<&str>) -> Emulator {
     Emulator::start(&args)
 }
 
-/// Connects trusting only the emulator's certificate and checking `host` against it.
-fn connect(emulator: &Emulator, host: &str) -> Result<openssl::ssl::SslStream<TcpStream>, String> {
-    let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
-    builder
-        .set_ca_file(emulator.announced("cert").unwrap())
-        .unwrap();
-    builder.set_verify(SslVerifyMode::PEER);
-    let tcp = TcpStream::connect(("127.0.0.1", emulator.https_port())).unwrap();
-    builder
-        .build()
-        .connect(host, tcp)
-        .map_err(|e| e.to_string())
-}
-
 #[test]
 fn https_serves_the_routes_with_a_certificate_for_localhost_and_loopback() {
     let emulator = start_with_certificate(None);
     for host in ["localhost", "127.0.0.1"] {
-        let mut tls = connect(&emulator, host).unwrap_or_else(|e| panic!("{host}: {e}"));
+        let mut tls = emulator
+            .tls_connect(host)
+            .unwrap_or_else(|e| panic!("{host}: {e}"));
         let body = json!({ "username": "u", "password": "p" }).to_string();
         tls.write_all(&request_bytes(
             "POST",
@@ -60,14 +46,16 @@ fn https_serves_the_routes_with_a_certificate_for_localhost_and_loopback() {
 #[test]
 fn certificate_for_other_names_fails_verification_for_localhost() {
     let emulator = start_with_certificate(Some("example.test,10.9.8.7"));
-    let error = connect(&emulator, "localhost").expect_err("handshake must fail");
+    let error = emulator
+        .tls_connect("localhost")
+        .expect_err("handshake must fail");
     assert!(error.contains("certificate verify failed"), "{error}");
-    assert!(connect(&emulator, "example.test").is_ok());
-    assert!(connect(&emulator, "10.9.8.7").is_ok());
+    assert!(emulator.tls_connect("example.test").is_ok());
+    assert!(emulator.tls_connect("10.9.8.7").is_ok());
 }
 
 fn requests_to_over_https(emulator: &Emulator, route: &str) -> u64 {
-    let mut tls = connect(emulator, "localhost").unwrap();
+    let mut tls = emulator.tls_connect("localhost").unwrap();
     tls.write_all(&request_bytes("GET", "/_emulator/stats", &[], b""))
         .unwrap();
     read_until_closed(&mut tls).response().json()["requests"][route]
@@ -78,17 +66,13 @@ fn requests_to_over_https(emulator: &Emulator, route: &str) -> u64 {
 #[test]
 fn https_offers_tls_1_3_and_1_2_as_the_services_do() {
     let emulator = start_with_certificate(None);
-    let tls = connect(&emulator, "127.0.0.1").unwrap();
+    let tls = emulator.tls_connect("127.0.0.1").unwrap();
     assert_eq!(tls.ssl().version_str(), "TLSv1.3");
     // A client that stops at TLS 1.2 is still served.
-    let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
-    builder
-        .set_ca_file(emulator.announced("cert").unwrap())
-        .unwrap();
-    builder
+    let mut client = emulator.tls_connector();
+    client
         .set_max_proto_version(Some(openssl::ssl::SslVersion::TLS1_2))
         .unwrap();
-    let tcp = TcpStream::connect(("127.0.0.1", emulator.https_port())).unwrap();
-    let tls = builder.build().connect("127.0.0.1", tcp).unwrap();
+    let tls = emulator.tls_connect_with(client, "127.0.0.1").unwrap();
     assert_eq!(tls.ssl().version_str(), "TLSv1.2");
 }

@@ -3,13 +3,15 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::fs;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use native_token_emulator::launcher::Launched;
+use openssl::ssl::{SslConnector, SslConnectorBuilder, SslMethod, SslStream, SslVerifyMode};
 use serde_json::Value;
 
 pub const TENANT: &str = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -23,9 +25,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running emulator, killed when dropped.
 pub struct Emulator {
-    child: Child,
-    /// The lines printed on stdout before and including `ready`.
-    pub announcement: Vec<String>,
+    process: Launched,
     pub dir: PathBuf,
 }
 
@@ -33,35 +33,32 @@ impl Emulator {
     pub fn start(args: &[&str]) -> Emulator {
         let dir = unique_dir();
         let stderr = fs::File::create(dir.join("stderr.txt")).expect("create stderr file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start the emulator");
-        let announcement = read_announcement(&mut child, "emulator");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_native-token-emulator"));
+        command.args(args).stderr(stderr);
         Emulator {
-            child,
-            announcement,
+            process: Launched::start(command, "emulator").unwrap_or_else(|e| panic!("{e}")),
             dir,
         }
     }
 
+    /// The lines printed on stdout before and including `ready`.
+    pub fn announcement(&self) -> &[String] {
+        self.process.announcement()
+    }
+
     /// The value of an announcement line such as `http: http://127.0.0.1:PORT`.
     pub fn announced(&self, key: &str) -> Option<&str> {
-        let prefix = format!("{key}: ");
-        self.announcement
-            .iter()
-            .find_map(|line| line.strip_prefix(&prefix))
+        self.process.announced(key)
     }
 
     pub fn http_port(&self) -> u16 {
-        port_of(self.announced("http").expect("http listener announced"))
+        self.process.port("http").expect("http listener announced")
     }
 
     pub fn https_port(&self) -> u16 {
-        port_of(self.announced("https").expect("https listener announced"))
+        self.process
+            .port("https")
+            .expect("https listener announced")
     }
 
     pub fn post(&self, path: &str, content_type: &str, body: &str) -> Response {
@@ -82,6 +79,19 @@ impl Emulator {
         self.send(&request_bytes("GET", path, &[], b"")).response()
     }
 
+    /// Armor's log-in with these JSON credentials (their keys as the caller writes them).
+    pub fn armor_log_in(&self, credentials: &Value) -> Response {
+        self.post_json("/auth/authorize", credentials)
+    }
+
+    /// Armor's token request for an authorization code.
+    pub fn armor_token(&self, code: &str) -> Response {
+        self.post_json(
+            "/auth/token",
+            &serde_json::json!({ "code": code, "grant_type": "authorization_code" }),
+        )
+    }
+
     /// Sends raw bytes over HTTP and collects whatever comes back until EOF, error or timeout.
     pub fn send(&self, request: &[u8]) -> Received {
         self.send_with_timeout(request, READ_TIMEOUT)
@@ -94,6 +104,34 @@ impl Emulator {
         read_until_closed(&mut stream)
     }
 
+    /// A TLS client that trusts only the emulator's certificate (announced with `--cert-out`)
+    /// and checks the server's name against it.
+    pub fn tls_connector(&self) -> SslConnectorBuilder {
+        let mut builder = SslConnector::builder(SslMethod::tls_client()).unwrap();
+        builder
+            .set_ca_file(self.announced("cert").expect("--cert-out announced"))
+            .unwrap();
+        builder.set_verify(SslVerifyMode::PEER);
+        builder
+    }
+
+    /// A TLS connection to the HTTPS listener for `host`, with `tls_connector`.
+    pub fn tls_connect(&self, host: &str) -> Result<SslStream<TcpStream>, String> {
+        self.tls_connect_with(self.tls_connector(), host)
+    }
+
+    /// A TLS connection to the HTTPS listener for `host`, with this client.
+    pub fn tls_connect_with(
+        &self,
+        client: SslConnectorBuilder,
+        host: &str,
+    ) -> Result<SslStream<TcpStream>, String> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.https_port())).expect("connect");
+        tcp.set_read_timeout(Some(READ_TIMEOUT))
+            .expect("set timeout");
+        client.build().connect(host, tcp).map_err(|e| e.to_string())
+    }
+
     pub fn requests_to(&self, route: &str) -> u64 {
         let stats = self.get("/_emulator/stats").json();
         stats["requests"][route]
@@ -103,32 +141,12 @@ impl Emulator {
 
     /// Sends SIGTERM and waits for the emulator to end.
     pub fn terminate(mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        self.child.wait().expect("wait for the emulator")
+        self.process.terminate().expect("end the emulator")
     }
 
     pub fn stderr_text(&self) -> String {
         fs::read_to_string(self.dir.join("stderr.txt")).expect("read stderr")
     }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn port_of(url: &str) -> u16 {
-    url.rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {url}"))
 }
 
 fn unique_dir() -> PathBuf {
@@ -142,28 +160,33 @@ fn unique_dir() -> PathBuf {
     dir
 }
 
-/// An HTTP/1.1 request that asks the server to close the connection after answering.
-/// Reads `child`'s stdout up to and including its `ready` line (every helper announces its
-/// addresses that way) and returns those lines; `what` names the helper in a failure.
-pub fn read_announcement(child: &mut Child, what: &str) -> Vec<String> {
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        let read = stdout
-            .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("read the {what}'s stdout: {e}"));
+/// Checks that `binary` refuses each argument list with exit status 2, nothing on stdout and a
+/// message on stderr that starts with `program: `.
+pub fn assert_rejects_arguments(binary: &str, program: &str, arg_lists: &[&[&str]]) {
+    for args in arg_lists {
+        let output = Command::new(binary)
+            .args(*args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            read > 0,
-            "{what} exited before ready; stdout so far: {lines:?}"
+            stderr.starts_with(&format!("{program}: ")),
+            "{args:?}: {stderr}"
         );
-        lines.push(line.trim_end().to_owned());
-        if lines.last().map(String::as_str) == Some("ready") {
-            return lines;
-        }
     }
 }
 
+/// The usage `binary --help` prints (it must succeed).
+pub fn help_of(binary: &str) -> String {
+    let output = Command::new(binary).arg("--help").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// An HTTP/1.1 request that asks the server to close the connection after answering.
 pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     for (name, value) in headers {
@@ -275,6 +298,15 @@ impl Response {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The `access_token` of a token answer.
+    pub fn access_token(&self) -> String {
+        let body = self.json();
+        body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {body}"))
+            .to_owned()
     }
 
     /// The message of a TLSPC envelope `{"errors":[{"code","message","args"}]}`.

@@ -7,10 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hyper::{Body, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::issued::{self, Issued};
-use crate::random;
-use crate::reply::{self, Rejection};
-use crate::request::{self, Problem};
+use crate::services::issued::{self, Issued};
+use crate::services::random;
+use crate::services::reply::{self, Rejection};
+use crate::services::request::{self, Problem};
 
 /// The route's name in the statistics.
 pub const ROUTE: &str = "/v1/oauth2/v2.0/{tenant}/token";
@@ -110,7 +110,7 @@ async fn check_token_request(
     request: Request<Body>,
     sub: &mut Option<String>,
 ) -> Result<(), Rejection> {
-    if !tenant_of(request.uri().path()).is_some_and(is_guid) {
+    if !tenant_of(request.uri().path()).map_or(false, is_guid) {
         return Err(Rejection::Envelope(
             StatusCode::NOT_FOUND,
             "Tenant not found: the tenant must be a GUID".into(),
@@ -178,15 +178,16 @@ struct Assertion {
 /// Messages name the faulty part, never its content.
 fn parse_assertion(jwt: &str) -> Result<Assertion, String> {
     let parts: Vec<&str> = jwt.split('.').collect();
-    let [header, payload, signature] = parts[..] else {
-        return Err("Invalid client assertion: a JWT has three dot-separated parts".into());
+    let (header, payload, signature) = match parts[..] {
+        [header, payload, signature] => (header, payload, signature),
+        _ => return Err("Invalid client assertion: a JWT has three dot-separated parts".into()),
     };
     let header = decode_json_part(header, "header")?;
     let payload = decode_json_part(payload, "payload")?;
     if signature.is_empty() || base64::decode_config(signature, base64::URL_SAFE_NO_PAD).is_err() {
         return Err("Invalid client assertion: the signature is not base64url".into());
     }
-    if !header.get("alg").is_some_and(Value::is_string) {
+    if !header.get("alg").map_or(false, Value::is_string) {
         return Err("Invalid client assertion: the header has no alg".into());
     }
     let expires_at = payload

@@ -9,7 +9,7 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, RETRY_AFTER};
 use hyper::{Body, Response, StatusCode};
 use serde_json::Value;
 
-use crate::reply::{self, JSON};
+use crate::services::reply::{self, JSON};
 
 const MODES: &str =
     "delay=MS, hang, status=CODE, 429=SECONDS, 503=SECONDS, oauth-error, html, plain, \
@@ -162,7 +162,10 @@ pub struct FaultCounters {
 impl FaultCounters {
     /// Counts this request and says whether the fault applies to it.
     pub fn applies(&self, spec: &FaultSpec, path: &str) -> bool {
-        let Some(limit) = spec.count else { return true };
+        let limit = match spec.count {
+            Some(limit) => limit,
+            None => return true,
+        };
         let mut seen = self
             .seen
             .lock()

@@ -1,32 +1,23 @@
-//! Listeners, routing, statistics and fault dispatch.
+//! The emulator's state and its handling of one request: statistics, faults, dispatch to the
+//! route's handler, and the request log's line.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hyper::header::{HeaderValue, ALLOW};
-use hyper::server::conn::Http;
-use hyper::service::service_fn;
 use hyper::{Body, Method, Request, Response, StatusCode, Uri};
-use openssl::ssl::SslAcceptor;
-use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use serde_json::json;
 
-use crate::armor::{self, Armor};
-use crate::faults::{self, FaultCounters, FaultEffect, FaultSpec};
-use crate::idle::{Activity, KeepAlive, OverTcp, Watched};
-use crate::logging::{self, Entry, RequestLog};
-use crate::reply;
-use crate::request;
-use crate::tlspc::{self, Tlspc};
-
-const STATS_PATH: &str = "/_emulator/stats";
-/// The statistics key of requests to no known route.
-const OTHER_ROUTE: &str = "other";
-/// Pause after a failed accept (e.g. out of file descriptors) so the loop does not spin.
-const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(100);
+use crate::services::armor::Armor;
+use crate::services::faults::{self, FaultCounters, FaultEffect, FaultSpec};
+use crate::services::idle::KeepAlive;
+use crate::services::reply;
+use crate::services::request;
+use crate::services::request_log::{self, Entry, RequestLog};
+use crate::services::routes::{self, Route};
+use crate::services::tlspc::Tlspc;
 
 /// State shared by all connections.
 pub struct App {
@@ -37,75 +28,9 @@ pub struct App {
     requests_per_route: Mutex<BTreeMap<&'static str, u64>>,
     /// Per route, the User-Agents of its requests and how many each sent: who fetched a token.
     agents_per_route: Mutex<BTreeMap<&'static str, BTreeMap<String, u64>>>,
-    log: RequestLog,
+    pub log: RequestLog,
     /// None: connections stay open until the client closes them.
-    keep_alive: Option<KeepAlive>,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Route {
-    TlspcToken,
-    ArmorAuthorize,
-    ArmorToken,
-    ArmorReissue,
-    TlspcUserAccounts,
-    ArmorMe,
-    ArmorAccounts,
-    Stats,
-    Other,
-}
-
-impl Route {
-    fn of(path: &str) -> Route {
-        match path {
-            armor::AUTHORIZE_ROUTE => Route::ArmorAuthorize,
-            armor::TOKEN_ROUTE => Route::ArmorToken,
-            armor::REISSUE_ROUTE => Route::ArmorReissue,
-            armor::ME_ROUTE => Route::ArmorMe,
-            armor::ACCOUNTS_ROUTE => Route::ArmorAccounts,
-            tlspc::USER_ACCOUNTS_ROUTE => Route::TlspcUserAccounts,
-            STATS_PATH => Route::Stats,
-            _ if tlspc::tenant_of(path).is_some() => Route::TlspcToken,
-            _ => Route::Other,
-        }
-    }
-
-    fn stats_key(self) -> &'static str {
-        match self {
-            Route::TlspcToken => tlspc::ROUTE,
-            Route::ArmorAuthorize => armor::AUTHORIZE_ROUTE,
-            Route::ArmorToken => armor::TOKEN_ROUTE,
-            Route::ArmorReissue => armor::REISSUE_ROUTE,
-            Route::ArmorMe => armor::ME_ROUTE,
-            Route::ArmorAccounts => armor::ACCOUNTS_ROUTE,
-            Route::TlspcUserAccounts => tlspc::USER_ACCOUNTS_ROUTE,
-            Route::Stats => STATS_PATH,
-            Route::Other => OTHER_ROUTE,
-        }
-    }
-
-    /// The one method the route accepts; None: any (it answers 404 anyway).
-    fn method(self) -> Option<Method> {
-        match self {
-            Route::Stats | Route::TlspcUserAccounts | Route::ArmorMe | Route::ArmorAccounts => {
-                Some(Method::GET)
-            }
-            Route::Other => None,
-            _ => Some(Method::POST),
-        }
-    }
-
-    /// The normal success body, the base of success-shaped faults.
-    fn token_body(self) -> fn() -> Value {
-        match self {
-            Route::ArmorAuthorize
-            | Route::ArmorToken
-            | Route::ArmorReissue
-            | Route::ArmorMe
-            | Route::ArmorAccounts => armor::token_body,
-            _ => tlspc::token_body,
-        }
-    }
+    pub keep_alive: Option<KeepAlive>,
 }
 
 /// How a request ends.
@@ -134,7 +59,7 @@ impl Handled {
 
 /// Returned to hyper to make it close the connection without an answer (the `drop` fault).
 #[derive(Debug)]
-struct ConnectionDropped;
+pub struct ConnectionDropped;
 
 impl fmt::Display for ConnectionDropped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,135 +69,22 @@ impl fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
-pub async fn serve_http(listener: TcpListener, app: Arc<App>) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                set_nodelay(&stream);
-                tokio::spawn(serve_connection(stream, "http", Arc::clone(&app)));
-            }
-            Err(error) => pause_after_accept_error(&app, "http", &error).await,
-        }
-    }
-}
-
-pub async fn serve_https(listener: TcpListener, acceptor: SslAcceptor, app: Arc<App>) {
-    let acceptor = Arc::new(acceptor);
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                set_nodelay(&stream);
-                let (acceptor, app) = (Arc::clone(&acceptor), Arc::clone(&app));
-                tokio::spawn(async move {
-                    match crate::tls::accept(&acceptor, stream).await {
-                        Ok(tls_stream) => serve_connection(tls_stream, "https", app).await,
-                        Err(error) => app
-                            .log
-                            .note("https", &format!("TLS handshake failed: {error}")),
-                    }
-                });
-            }
-            Err(error) => pause_after_accept_error(&app, "https", &error).await,
-        }
-    }
-}
-
-/// As real servers do (nginx's tcp_nodelay): otherwise a small write behind unacknowledged
-/// data (an answer after TLS 1.3's session tickets) waits for the client's delayed ACK, 40 ms.
-fn set_nodelay(stream: &TcpStream) {
-    // A socket that refuses it still serves, only slower.
-    let _ = stream.set_nodelay(true);
-}
-
-async fn pause_after_accept_error(app: &App, listener: &str, error: &std::io::Error) {
-    app.log.note(listener, &format!("accept failed: {error}"));
-    tokio::time::sleep(ACCEPT_RETRY_PAUSE).await;
-}
-
-async fn serve_connection<I>(io: I, listener: &'static str, app: Arc<App>)
-where
-    I: AsyncRead + AsyncWrite + OverTcp + Unpin + Send + 'static,
-{
-    let keep_alive = match app.keep_alive {
-        Some(keep_alive) => keep_alive,
-        None => {
-            let service = service_fn(move |request| Arc::clone(&app).serve(listener, request));
-            // Errors here are clients going away, or the drop and reset faults: nothing to report.
-            let _ = Http::new()
-                .http1_only(true)
-                .serve_connection(io, service)
-                .await;
-            return;
-        }
-    };
-    let activity = Activity::new();
-    let io = Watched::new(io, Arc::clone(&activity), keep_alive.close);
-    let service = {
-        let (app, activity) = (Arc::clone(&app), Arc::clone(&activity));
-        service_fn(move |request| {
-            let in_flight = activity.request_started();
-            let served = Arc::clone(&app).serve(listener, request);
-            async move {
-                let response = served.await;
-                drop(in_flight);
-                response
-            }
-        })
-    };
-    let connection = Http::new().http1_only(true).serve_connection(io, service);
-    tokio::pin!(connection);
-    loop {
-        let wait = match activity.idle_deadline(keep_alive.timeout) {
-            Some(deadline) => deadline,
-            // A request is being served; look again a timeout later.
-            None => tokio::time::Instant::now() + keep_alive.timeout,
-        };
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            _ = tokio::time::sleep_until(wait) => {}
-        }
-        let idle_since = activity.idle_deadline(keep_alive.timeout);
-        if matches!(idle_since, Some(deadline) if deadline <= tokio::time::Instant::now()) {
-            break;
-        }
-    }
-    app.log.note(
-        listener,
-        &format!(
-            "closing a connection idle for {:?} ({})",
-            keep_alive.timeout,
-            keep_alive.close.name()
-        ),
-    );
-    activity.mark_closing();
-    // Idle, so hyper closes it now: it shuts the stream down (see Watched) and drops it.
-    connection.as_mut().graceful_shutdown();
-    let _ = connection.await;
-}
-
 impl App {
     pub fn new(
         global_fault: Option<FaultSpec>,
         keep_alive: Option<KeepAlive>,
         log: RequestLog,
     ) -> Self {
-        let routes = [
-            Route::TlspcToken,
-            Route::ArmorAuthorize,
-            Route::ArmorToken,
-            Route::ArmorReissue,
-            Route::TlspcUserAccounts,
-            Route::ArmorMe,
-            Route::ArmorAccounts,
-            Route::Other,
-        ];
         App {
             armor: Armor::default(),
             tlspc: Tlspc::default(),
             global_fault,
             fault_counters: FaultCounters::default(),
             requests_per_route: Mutex::new(
-                routes.iter().map(|route| (route.stats_key(), 0)).collect(),
+                routes::COUNTED
+                    .iter()
+                    .map(|route| (route.stats_key(), 0))
+                    .collect(),
             ),
             agents_per_route: Mutex::new(BTreeMap::new()),
             log,
@@ -281,14 +93,14 @@ impl App {
     }
 
     /// Serves one request and logs it.
-    async fn serve(
+    pub async fn serve(
         self: Arc<Self>,
         listener: &'static str,
         request: Request<Body>,
     ) -> Result<Response<Body>, ConnectionDropped> {
         let started = Instant::now();
         let method = request.method().clone();
-        let target = logging::loggable_target(request.uri());
+        let target = request_log::loggable_target(request.uri());
         let handled = self.handle(request).await;
         let outcome = match &handled.outcome {
             Outcome::Respond(response) => response.status().as_u16().to_string(),

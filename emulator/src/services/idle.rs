@@ -76,9 +76,9 @@ impl OverTcp for TcpStream {
     }
 }
 
-impl OverTcp for crate::tls::TlsStream {
+impl OverTcp for crate::services::tls::TlsStream {
     fn tcp(&self) -> &TcpStream {
-        crate::tls::TlsStream::tcp(self)
+        crate::services::tls::TlsStream::tcp(self)
     }
 }
 

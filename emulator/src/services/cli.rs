@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::faults::{self, FaultSpec};
-use crate::idle::{self, IdleClose, KeepAlive};
+use crate::args::{Args, Command};
+use crate::services::faults::{self, FaultSpec};
+use crate::services::idle::{self, IdleClose, KeepAlive};
 
 pub const USAGE: &str = "\
 Usage: native-token-emulator [OPTIONS]
@@ -48,11 +49,6 @@ without *COUNT). Modes:
   invalid-json  missing-token  wrong-type  bad-expiry  huge  drop  reset
 ";
 
-pub enum Command {
-    Run(Options),
-    Help,
-}
-
 pub struct Options {
     /// None when the listener is disabled; Some(0) picks a free port.
     pub http_port: Option<u16>,
@@ -80,42 +76,30 @@ impl Default for Options {
 }
 
 /// Parses the arguments (without the program name). Accepts `--flag VALUE` and `--flag=VALUE`.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command<Options>, String> {
     let mut options = Options::default();
     let (mut no_http, mut no_https) = (false, false);
     let mut idle_close = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg, None),
-        };
-        let mut value = || {
-            inline_value
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_flag() {
+        match flag.name.as_str() {
             "--help" | "-h" => return Ok(Command::Help),
             "--no-http" => no_http = true,
             "--no-https" => no_https = true,
-            "--http-port" => options.http_port = Some(parse_port(&flag, &value()?)?),
-            "--https-port" => options.https_port = Some(parse_port(&flag, &value()?)?),
-            "--cert-out" => options.cert_out = Some(PathBuf::from(value()?)),
-            "--cert-names" => options.cert_names = parse_names(&value()?)?,
-            "--fault" => options.fault = Some(faults::parse(&value()?)?),
-            "--log" => options.log_path = Some(PathBuf::from(value()?)),
+            "--http-port" => options.http_port = Some(args.port(&flag)?),
+            "--https-port" => options.https_port = Some(args.port(&flag)?),
+            "--cert-out" => options.cert_out = Some(args.path(&flag)?),
+            "--cert-names" => options.cert_names = parse_names(&args.value(&flag)?)?,
+            "--fault" => options.fault = Some(faults::parse(&args.value(&flag)?)?),
+            "--log" => options.log_path = Some(args.path(&flag)?),
             "--keepalive-timeout" => {
                 options.keep_alive = Some(KeepAlive {
-                    timeout: idle::parse_timeout(&value()?)?,
+                    timeout: idle::parse_timeout(&args.value(&flag)?)?,
                     close: IdleClose::CloseNotify,
                 })
             }
-            "--idle-close" => idle_close = Some(IdleClose::parse(&value()?)?),
-            _ => return Err(format!("unknown argument {flag:?}")),
+            "--idle-close" => idle_close = Some(IdleClose::parse(&args.value(&flag)?)?),
+            _ => return Err(flag.unknown()),
         }
     }
     if no_http {
@@ -133,11 +117,6 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         return Err("--no-http and --no-https leave nothing to serve".into());
     }
     Ok(Command::Run(options))
-}
-
-fn parse_port(flag: &str, text: &str) -> Result<u16, String> {
-    text.parse()
-        .map_err(|_| format!("{flag} needs a port number 0-65535, not {text:?}"))
 }
 
 fn parse_names(list: &str) -> Result<Vec<String>, String> {

@@ -7,10 +7,10 @@ use std::sync::{Mutex, MutexGuard};
 use hyper::{Body, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::issued::{self, Issued};
-use crate::random;
-use crate::reply::{self, Rejection};
-use crate::request::{self, Problem};
+use crate::services::issued::{self, Issued};
+use crate::services::random;
+use crate::services::reply::{self, Rejection};
+use crate::services::request::{self, Problem};
 
 pub const AUTHORIZE_ROUTE: &str = "/auth/authorize";
 pub const TOKEN_ROUTE: &str = "/auth/token";
@@ -230,8 +230,10 @@ fn me_body(user: &str) -> Value {
 /// Any code this emulator could have issued: canonical standard base64 of 32 bytes. A code
 /// whose `+` became a space in transit fails here, as it would at Armor.
 fn is_well_formed_code(code: &str) -> bool {
-    base64::decode(code)
-        .is_ok_and(|bytes| bytes.len() == CODE_BYTES && base64::encode(&bytes) == code)
+    match base64::decode(code) {
+        Ok(bytes) => bytes.len() == CODE_BYTES && base64::encode(&bytes) == code,
+        Err(_) => false,
+    }
 }
 
 fn respond(result: Result<Value, Rejection>) -> Response<Body> {
