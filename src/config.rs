@@ -37,7 +37,7 @@ pub struct ConfigBuilder {
 pub struct Config {
     proxy: Option<ProxyUrl>,
     /// The TLS set-up every client of the configuration shares: loading the trust store is
-    /// the costly part of making a client (about 16 ms with the system's bundle), so it is done
+    /// the costly part of making a client (it parses the whole system bundle), so it is done
     /// once per configuration, not once per lane.
     tls: TlsConnector,
     /// Lanes not in use; the most recently used is taken first, since its connections are the

@@ -48,8 +48,8 @@ fn request_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result
 }
 
 /// The last endpoint and JWT this thread checked. Scripts call with the same ones over and over,
-/// and parsing the URL and decoding the JWT cost about as much CPU as the rest of the library's
-/// own work for a call, so each is parsed once per thread while it stays the same. Only a keyed
+/// and parsing the URL and decoding the JWT are a large part of the library's own work for a
+/// call, so each is parsed once per thread while it stays the same. Only a keyed
 /// hash of the JWT is kept, not the JWT. The expiry is compared with the clock on every call.
 struct LastChecked {
     endpoint: Option<(String, Url)>,
@@ -100,7 +100,7 @@ const FORM_PREFIX: &str = "grant_type=client_credentials&client_assertion_type=\
 
 fn form_body(jwt: &str) -> String {
     // A JWT is base64url parts joined by dots, which form encoding leaves as they are: append it
-    // as is (byte-by-byte encoding of a 1 KB JWT was a tenth of the library's work per call).
+    // as is (encoding it byte by byte was a noticeable part of the library's work per call).
     // Anything else goes through the encoder.
     let mut body = String::with_capacity(FORM_PREFIX.len() + jwt.len());
     body.push_str(FORM_PREFIX);
