@@ -7,15 +7,18 @@ use crate::http::{self, CallOptions, Post};
 use crate::jwt::{self, ExpiryUnixSeconds};
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
-use crate::url_check;
+use crate::url_check::{self, UrlRole};
 use once_cell::sync::Lazy;
 use reqwest::Url;
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-/// Shown when the endpoint is not a URL.
-const ENDPOINT_FORM: &str = "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token";
+/// The URL argument of TLSPC calls, as its messages name it.
+const ENDPOINT: UrlRole = UrlRole {
+    name: "endpoint",
+    form: "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token",
+};
 
 /// Posts `jwt` to `endpoint` and returns the checked token. Refuses a malformed or expired JWT
 /// before anything is sent. No error mentions the JWT, even if the server echoes it.
@@ -72,8 +75,8 @@ fn checked_endpoint(endpoint: &str) -> Result<Url, Error> {
     if let Some(url) = cached {
         return Ok(url);
     }
-    let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
-    url_check::ensure_sendable(&url)?;
+    let url = url_check::checked_url(endpoint, &ENDPOINT)?;
+    url_check::ensure_sendable(&url, &ENDPOINT)?;
     LAST_CHECKED.with(|last| last.borrow_mut().endpoint = Some((endpoint.to_owned(), url.clone())));
     Ok(url)
 }
