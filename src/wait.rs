@@ -106,9 +106,21 @@ mod tests {
         // No other unit test makes a call (they stop at argument checks), so this test alone
         // moves the counters. Each step runs on a thread of its own, as a runspace would.
         let on_thread = |f: fn() -> bool| std::thread::spawn(f).join().unwrap();
-        on_thread(|| InFlight::enter().alone);
+        // The second thread is started beforehand and told when the first call began, so the
+        // two calls are close together even when starting a thread is slow (a loaded machine).
+        let (first_began, wait_for_first) = std::sync::mpsc::channel();
+        let second = std::thread::spawn(move || {
+            wait_for_first.recv().unwrap();
+            InFlight::enter().alone
+        });
+        std::thread::spawn(move || {
+            drop(InFlight::enter());
+            first_began.send(()).unwrap();
+        })
+        .join()
+        .unwrap();
         assert!(
-            !on_thread(|| InFlight::enter().alone),
+            !second.join().unwrap(),
             "a call right after another thread's call is not alone"
         );
         assert!(on_thread(|| {
