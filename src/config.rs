@@ -185,15 +185,20 @@ fn tls_connector(extra_roots: &[Certificate]) -> Result<TlsConnector, Error> {
     for root in extra_roots {
         builder.add_root_certificate(root.clone());
     }
-    builder.build().map_err(|error| {
-        Error::new(
-            nt_result::NT_TLS_FAILED,
-            format!(
-                "could not set up TLS (the system's TLS library): {}",
-                crate::http::most_specific_cause(&error)
-            ),
-        )
-    })
+    builder
+        .build()
+        .map_err(|error| tls_setup_failed("TLS (the system's TLS library)", &error))
+}
+
+/// `NT_TLS_FAILED`: `what` could not be set up, for the most specific reason `error` gives.
+fn tls_setup_failed(what: &str, error: &(dyn std::error::Error + 'static)) -> Error {
+    Error::new(
+        nt_result::NT_TLS_FAILED,
+        format!(
+            "could not set up {what}: {}",
+            crate::http::most_specific_cause(error)
+        ),
+    )
 }
 
 impl Config {
@@ -267,15 +272,9 @@ impl Config {
         builder = builder.use_preconfigured_tls(self.tls.clone());
         let client = {
             let _in_runtime = runtime.enter();
-            builder.build().map_err(|error| {
-                Error::new(
-                    nt_result::NT_TLS_FAILED,
-                    format!(
-                        "could not set up the HTTPS client (TLS library): {}",
-                        crate::http::most_specific_cause(&error)
-                    ),
-                )
-            })?
+            builder
+                .build()
+                .map_err(|error| tls_setup_failed("the HTTPS client (TLS library)", &error))?
         };
         Ok(Lane {
             runtime,
