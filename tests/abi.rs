@@ -539,12 +539,8 @@ fn empty_fields_point_at_readable_memory() {
 fn panics_are_caught_at_the_boundary() {
     assert_eq!(nt_test_trigger_panic(), nt_result::NT_PANIC);
     let failure = take_failure(nt_result::NT_PANIC);
-    assert!(failure.message.contains("panic"), "{}", failure.message);
-    assert!(
-        failure.message.contains("nt_test_trigger_panic was called"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "panic");
+    assert_contains(&failure.message, "nt_test_trigger_panic was called");
     // The library keeps working, on this thread and on others at once.
     drop(TestSession::new());
     let threads: Vec<_> = (0..8)

@@ -12,12 +12,7 @@ use std::time::{Duration, Instant};
 fn retry_after_429_is_honoured() {
     let emulator = Emulator::start();
     let started = Instant::now();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("429=1*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
+    let token = vc_fetch_with_fault(&emulator, "429=1*1", 10_000).expect("a token");
     let took = started.elapsed();
     assert_eq!(emulator.requests(VC_ROUTE), 2);
     assert!(
@@ -43,25 +38,15 @@ fn retry_after_429_is_honoured() {
 #[test]
 fn two_503s_then_success() {
     let emulator = Emulator::start();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=0*2"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
+    let token = vc_fetch_with_fault(&emulator, "503=0*2", 10_000).expect("a token");
     assert_eq!(emulator.requests(VC_ROUTE), 3);
-    assert!(token.trace.contains("attempt 3: POST"), "{}", token.trace);
+    assert_contains(&token.trace, "attempt 3: POST");
 }
 
 #[test]
 fn at_most_two_retries() {
     let emulator = Emulator::start();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=0"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .unwrap_err();
+    let failure = vc_fetch_with_fault(&emulator, "503=0", 10_000).unwrap_err();
     assert_eq!(
         (failure.result, failure.status),
         (nt_result::NT_HTTP_STATUS, 503)
@@ -80,12 +65,7 @@ fn at_most_two_retries() {
 fn no_retry_on_other_statuses() {
     let emulator = Emulator::start();
     for fault in ["status=500", "status=502", "oauth-error"] {
-        let failure = vc_fetch(
-            &emulator.vc_endpoint_with_fault(fault),
-            &fresh_jwt(),
-            10_000,
-        )
-        .unwrap_err();
+        let failure = vc_fetch_with_fault(&emulator, fault, 10_000).unwrap_err();
         assert_eq!(failure.result, nt_result::NT_HTTP_STATUS);
         assert_eq!(failure.trace.lines().count(), 1, "{}", failure.trace);
     }
@@ -96,12 +76,7 @@ fn no_retry_on_other_statuses() {
 fn no_retry_past_the_deadline() {
     let emulator = Emulator::start();
     let started = Instant::now();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("429=3"),
-        &fresh_jwt(),
-        2_000,
-    )
-    .unwrap_err();
+    let failure = vc_fetch_with_fault(&emulator, "429=3", 2_000).unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "answered at once, not after waiting"
@@ -110,11 +85,7 @@ fn no_retry_past_the_deadline() {
         (failure.result, failure.status),
         (nt_result::NT_HTTP_STATUS, 429)
     );
-    assert!(
-        failure.trace.contains("would pass the timeout"),
-        "{}",
-        failure.trace
-    );
+    assert_contains(&failure.trace, "would pass the timeout");
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
 
@@ -122,12 +93,7 @@ fn no_retry_past_the_deadline() {
 fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
     let emulator = Emulator::start();
     let started = Instant::now();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=10*1"),
-        &fresh_jwt(),
-        15_000,
-    )
-    .expect("a token");
+    let token = vc_fetch_with_fault(&emulator, "503=10*1", 15_000).expect("a token");
     let took = started.elapsed();
     assert!(
         took >= Duration::from_secs(5) && took < Duration::from_secs(7),
@@ -167,29 +133,15 @@ fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
 #[test]
 fn connection_dropped_before_an_answer_is_retried() {
     let emulator = Emulator::start();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("drop*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
+    let token = vc_fetch_with_fault(&emulator, "drop*1", 10_000).expect("a token");
     assert_eq!(emulator.requests(VC_ROUTE), 2);
-    assert!(
-        token.trace.contains("because ConnectionReset is transient"),
-        "{}",
-        token.trace
-    );
+    assert_contains(&token.trace, "because ConnectionReset is transient");
 }
 
 #[test]
 fn connection_reset_mid_answer_is_not_retried() {
     let emulator = Emulator::start();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("reset*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .unwrap_err();
+    let failure = vc_fetch_with_fault(&emulator, "reset*1", 10_000).unwrap_err();
     assert_eq!(failure.result, nt_result::NT_CONNECTION_RESET);
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }

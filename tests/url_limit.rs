@@ -57,11 +57,7 @@ fn tlspc_endpoint_counts_as_sent_not_as_given() {
     let endpoint = format!("{}?pad={}", emulator.vc_endpoint(), "<>".repeat(15_000));
     let failure = vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err();
     assert_eq!(failure.result, nt_result::NT_INVALID_URL, "{failure:?}");
-    assert!(
-        failure.message.contains("at most 65534 bytes"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "at most 65534 bytes");
     assert_eq!(emulator.requests(VC_ROUTE), 0);
 }
 
