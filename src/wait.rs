@@ -123,7 +123,7 @@ mod tests {
             .join()
             .unwrap();
             let (gap, alone) = second.join().unwrap();
-            (gap < CONCURRENT_WITHIN / 2).then(|| alone)
+            (gap < CONCURRENT_WITHIN / 2).then_some(alone)
         });
         assert_eq!(
             verdict,
