@@ -8,12 +8,17 @@ use common::*;
 use native_token::nt_result;
 use std::time::{Duration, Instant};
 
+/// What `call` returned, and how long it took.
+fn timed<T>(call: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    (call(), started.elapsed())
+}
+
 #[test]
 fn retry_after_429_is_honoured() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let token = vc_fetch_with_fault(&emulator, "429=1*1", 10_000).expect("a token");
-    let took = started.elapsed();
+    let (token, took) =
+        timed(|| vc_fetch_with_fault(&emulator, "429=1*1", 10_000).expect("a token"));
     assert_eq!(emulator.requests(VC_ROUTE), 2);
     assert!(
         took >= Duration::from_secs(1) && took < Duration::from_millis(2_500),
@@ -36,11 +41,19 @@ fn retry_after_429_is_honoured() {
 }
 
 #[test]
-fn two_503s_then_success() {
-    let emulator = Emulator::start();
-    let token = vc_fetch_with_fault(&emulator, "503=0*2", 10_000).expect("a token");
-    assert_eq!(emulator.requests(VC_ROUTE), 3);
-    assert_contains(&token.trace, "attempt 3: POST");
+fn transient_failures_are_retried_until_an_answer() {
+    // The fault, the requests it takes, and what the trace says.
+    for (fault, requests, said) in [
+        // Two 503s, then success.
+        ("503=0*2", 3, "attempt 3: POST"),
+        // A connection dropped before an answer.
+        ("drop*1", 2, "because ConnectionReset is transient"),
+    ] {
+        let emulator = Emulator::start();
+        let token = vc_fetch_with_fault(&emulator, fault, 10_000).expect(fault);
+        assert_eq!(emulator.requests(VC_ROUTE), requests, "{fault}");
+        assert_contains(&token.trace, said);
+    }
 }
 
 #[test]
@@ -75,10 +88,9 @@ fn no_retry_on_other_statuses() {
 #[test]
 fn no_retry_past_the_deadline() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let failure = vc_fetch_with_fault(&emulator, "429=3", 2_000).unwrap_err();
+    let (failure, took) = timed(|| vc_fetch_with_fault(&emulator, "429=3", 2_000).unwrap_err());
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        took < Duration::from_secs(1),
         "answered at once, not after waiting"
     );
     assert_eq!(
@@ -92,9 +104,8 @@ fn no_retry_past_the_deadline() {
 #[test]
 fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let token = vc_fetch_with_fault(&emulator, "503=10*1", 15_000).expect("a token");
-    let took = started.elapsed();
+    let (token, took) =
+        timed(|| vc_fetch_with_fault(&emulator, "503=10*1", 15_000).expect("a token"));
     assert!(
         took >= Duration::from_secs(5) && took < Duration::from_secs(7),
         "{took:?}"
@@ -131,14 +142,6 @@ fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
 }
 
 #[test]
-fn connection_dropped_before_an_answer_is_retried() {
-    let emulator = Emulator::start();
-    let token = vc_fetch_with_fault(&emulator, "drop*1", 10_000).expect("a token");
-    assert_eq!(emulator.requests(VC_ROUTE), 2);
-    assert_contains(&token.trace, "because ConnectionReset is transient");
-}
-
-#[test]
 fn connection_reset_mid_answer_is_not_retried() {
     let emulator = Emulator::start();
     let failure = vc_fetch_with_fault(&emulator, "reset*1", 10_000).unwrap_err();
@@ -152,9 +155,7 @@ fn refused_connections_are_retried_with_backoff() {
         "http://127.0.0.1:{}/v1/oauth2/v2.0/{TENANT}/token",
         closed_port()
     );
-    let started = Instant::now();
-    let failure = vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err();
-    let took = started.elapsed();
+    let (failure, took) = timed(|| vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err());
     assert_eq!(failure.result, nt_result::NT_CONNECT_FAILED);
     // 100 ms, then 200 ms, each with up to a quarter more.
     assert!(
@@ -173,8 +174,7 @@ fn refused_connections_are_retried_with_backoff() {
 fn armor_calls_retry_too() {
     let emulator = Emulator::start();
     let base = format!("{}/?fault=503=0*1", emulator.http);
-    let token =
-        armor_fetch(&base, &emulator.armor_code(), "authorization_code", 10_000).expect("a token");
+    let token = armor_redeem(&emulator, &base).expect("a token");
     assert_eq!(emulator.requests(ARMOR_TOKEN_ROUTE), 2);
     let base = format!("{}/?fault=429=0*1", emulator.http);
     armor_reissue(&base, &token.access_token, 10_000).expect("a new token");

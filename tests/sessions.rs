@@ -93,11 +93,8 @@ fn failed_calls_leave_the_session_as_it_was() {
 #[test]
 fn begin_again_replaces_what_the_session_holds() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
     let (first, second) = (fresh_jwt(), fresh_jwt());
-    session
-        .begin(&emulator.vc_endpoint(), &first)
-        .expect("first");
+    let session = TestSession::begun_with(&emulator, &first);
     let other_tenant = emulator
         .vc_endpoint()
         .replace(TENANT, "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
@@ -109,12 +106,9 @@ fn begin_again_replaces_what_the_session_holds() {
 #[test]
 fn refresh_with_a_jwt_that_expired_since_begin_says_so() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
     // Valid for two seconds: begun now, refreshed after it expired.
     let jwt = jwt_expiring_at(now_unix_s() + 2);
-    session
-        .begin(&emulator.vc_endpoint(), &jwt)
-        .expect("a session");
+    let session = TestSession::begun_with(&emulator, &jwt);
     std::thread::sleep(std::time::Duration::from_millis(2_200));
     let failure = session.refresh().unwrap_err();
     assert_eq!(failure.result, nt_result::NT_EXPIRED_JWT);

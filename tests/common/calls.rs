@@ -196,6 +196,16 @@ pub fn armor_fetch(
     armor_fetch_with(ptr::null(), base_url, code, grant_type, timeout_ms)
 }
 
+/// Redeems a fresh authorization code of the emulator's Armor at `base_url`.
+pub fn armor_redeem(emulator: &Emulator, base_url: &str) -> Result<TokenView, Failure> {
+    armor_fetch(
+        base_url,
+        &emulator.armor_code(),
+        "authorization_code",
+        10_000,
+    )
+}
+
 pub fn armor_fetch_with(
     config: *const Config,
     base_url: &str,

@@ -25,27 +25,26 @@ impl TestConfig {
 
     /// A configuration whose requests go through `proxy_url`.
     pub fn with_proxy(proxy_url: &str) -> TestConfig {
-        TestConfig::new(|builder| {
-            let (url, len) = arg(proxy_url);
-            assert_eq!(
-                unsafe { nt_config_builder_set_proxy(builder, url, len) },
-                nt_result::NT_OK
-            );
-        })
-        .expect("a configuration with a proxy")
+        TestConfig::with_setting(nt_config_builder_set_proxy, proxy_url)
+            .expect("a configuration with a proxy")
     }
 
     /// A configuration that trusts the PEM file at `path`.
     pub fn trusting(path: &std::path::Path) -> TestConfig {
-        let path = path.to_str().expect("a UTF-8 path").to_owned();
+        let path = path.to_str().expect("a UTF-8 path");
+        TestConfig::with_setting(nt_config_builder_add_ca_file, path)
+            .expect("a configuration with a CA file")
+    }
+
+    /// A configuration with one text setting, which the setter `set` must accept.
+    fn with_setting(
+        set: unsafe extern "C" fn(*mut ConfigBuilder, *const u8, usize) -> nt_result,
+        text: &str,
+    ) -> Result<TestConfig, Failure> {
         TestConfig::new(|builder| {
-            let (path, len) = arg(&path);
-            assert_eq!(
-                unsafe { nt_config_builder_add_ca_file(builder, path, len) },
-                nt_result::NT_OK
-            );
+            let (text, len) = arg(text);
+            assert_eq!(unsafe { set(builder, text, len) }, nt_result::NT_OK);
         })
-        .expect("a configuration with a CA file")
     }
 }
 
@@ -55,20 +54,47 @@ impl Drop for TestConfig {
     }
 }
 
-/// A cancellation, freed when dropped.
-pub struct TestCancel(pub *mut Cancel);
+/// A handle type a test owns: `new()` makes one with the export `$new`, dropping it frees it
+/// with `$free`. The ABI makes these handles thread-safe: a cancellation is triggered from
+/// another thread than the call it stops, and a session may be shared.
+macro_rules! owned_handle {
+    ($(#[$doc:meta])* $name:ident($handle:ty), $new:ident, $free:ident) => {
+        $(#[$doc])*
+        pub struct $name(pub *mut $handle);
 
-// The handle is thread-safe by contract: it is triggered from another thread than the call.
-unsafe impl Send for TestCancel {}
-unsafe impl Sync for TestCancel {}
+        unsafe impl Send for $name {}
+        unsafe impl Sync for $name {}
+
+        impl $name {
+            pub fn new() -> $name {
+                let mut handle = ptr::null_mut();
+                assert_eq!(unsafe { $new(&mut handle) }, nt_result::NT_OK);
+                $name(handle)
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                unsafe { $free(self.0) };
+            }
+        }
+    };
+}
+
+owned_handle!(
+    /// A cancellation, freed when dropped.
+    TestCancel(Cancel),
+    nt_cancel_new,
+    nt_cancel_free
+);
+owned_handle!(
+    /// A TLSPC session, freed when dropped.
+    TestSession(VcSession),
+    nt_vc_session_new,
+    nt_vc_session_free
+);
 
 impl TestCancel {
-    pub fn new() -> TestCancel {
-        let mut cancel = ptr::null_mut();
-        assert_eq!(unsafe { nt_cancel_new(&mut cancel) }, nt_result::NT_OK);
-        TestCancel(cancel)
-    }
-
     pub fn trigger(&self) {
         assert_eq!(unsafe { nt_cancel_trigger(self.0) }, nt_result::NT_OK);
     }
@@ -79,33 +105,20 @@ impl TestCancel {
     }
 }
 
-impl Drop for TestCancel {
-    fn drop(&mut self) {
-        unsafe { nt_cancel_free(self.0) };
-    }
-}
-
-/// A TLSPC session, freed when dropped.
-pub struct TestSession(pub *mut VcSession);
-
-unsafe impl Send for TestSession {}
-unsafe impl Sync for TestSession {}
-
 impl TestSession {
-    pub fn new() -> TestSession {
-        let mut session = ptr::null_mut();
-        assert_eq!(unsafe { nt_vc_session_new(&mut session) }, nt_result::NT_OK);
-        TestSession(session)
-    }
-
     /// A session begun at the emulator's TLSPC endpoint with a fresh JWT, and that JWT.
     pub fn begun(emulator: &Emulator) -> (TestSession, String) {
-        let session = TestSession::new();
         let jwt = fresh_jwt();
+        (TestSession::begun_with(emulator, &jwt), jwt)
+    }
+
+    /// A session begun at the emulator's TLSPC endpoint with `jwt`.
+    pub fn begun_with(emulator: &Emulator, jwt: &str) -> TestSession {
+        let session = TestSession::new();
         session
-            .begin(&emulator.vc_endpoint(), &jwt)
+            .begin(&emulator.vc_endpoint(), jwt)
             .expect("a session");
-        (session, jwt)
+        session
     }
 
     pub fn begin(&self, endpoint: &str, jwt: &str) -> Result<TokenView, Failure> {
@@ -140,11 +153,5 @@ impl TestSession {
         token_call(|out| unsafe {
             nt_vc_session_refresh(self.0, ptr::null(), 10_000, ptr::null(), out)
         })
-    }
-}
-
-impl Drop for TestSession {
-    fn drop(&mut self) {
-        unsafe { nt_vc_session_free(self.0) };
     }
 }

@@ -27,18 +27,8 @@ impl Emulator {
 
     /// Starts the emulator with extra arguments (e.g. `["--fault", "hang"]`).
     pub fn start_with(extra_args: &[&str]) -> Emulator {
-        let binary =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/native-token-emulator");
-        assert!(
-            binary.exists(),
-            "the emulator is not built; build it first with: scripts/cargo build -p native-token-emulator"
-        );
-        static STARTED: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "native-token-test-{}-{}",
-            std::process::id(),
-            STARTED.fetch_add(1, Ordering::SeqCst)
-        ));
+        let binary = helper_binary("native-token-emulator", "the emulator");
+        let dir = unique_temp_path("native-token-test", "");
         std::fs::create_dir_all(&dir).expect("temp dir");
         let log = std::fs::File::create(dir.join("emulator.log")).expect("log file");
         let child = Command::new(&binary)
@@ -57,18 +47,17 @@ impl Emulator {
             cert: PathBuf::new(),
             dir,
         };
-        let stdout = BufReader::new(emulator.child.stdout.take().expect("piped stdout"));
-        for line in stdout.lines() {
-            let line = line.expect("emulator stdout");
+        let ready = read_announcement(&mut emulator.child, |line| {
             if let Some(address) = line.strip_prefix("http: ") {
                 emulator.http = address.to_owned();
             } else if let Some(address) = line.strip_prefix("https: ") {
                 emulator.https = address.to_owned();
             } else if let Some(path) = line.strip_prefix("cert: ") {
                 emulator.cert = PathBuf::from(path);
-            } else if line == "ready" {
-                return emulator;
             }
+        });
+        if ready {
+            return emulator;
         }
         let log = std::fs::read_to_string(emulator.dir.join("emulator.log")).unwrap_or_default();
         panic!("the emulator exited before it was ready; its log:\n{log}");
@@ -134,18 +123,8 @@ pub struct ForwardProxy {
 
 impl ForwardProxy {
     pub fn start() -> ForwardProxy {
-        let binary =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/native-token-proxy");
-        assert!(
-            binary.exists(),
-            "the proxy is not built; build it first with: scripts/cargo build -p native-token-emulator"
-        );
-        static STARTED: AtomicUsize = AtomicUsize::new(0);
-        let log = std::env::temp_dir().join(format!(
-            "native-token-proxy-{}-{}.log",
-            std::process::id(),
-            STARTED.fetch_add(1, Ordering::SeqCst)
-        ));
+        let binary = helper_binary("native-token-proxy", "the proxy");
+        let log = unique_temp_path("native-token-proxy", ".log");
         let child = Command::new(&binary)
             .arg("--log")
             .arg(&log)
@@ -158,14 +137,13 @@ impl ForwardProxy {
             url: String::new(),
             log,
         };
-        let stdout = BufReader::new(proxy.child.stdout.take().expect("piped stdout"));
-        for line in stdout.lines() {
-            let line = line.expect("proxy stdout");
+        let ready = read_announcement(&mut proxy.child, |line| {
             if let Some(url) = line.strip_prefix("proxy: ") {
                 proxy.url = url.to_owned();
-            } else if line == "ready" {
-                return proxy;
             }
+        });
+        if ready {
+            return proxy;
         }
         panic!("the proxy exited before it was ready");
     }
@@ -186,6 +164,44 @@ impl Drop for ForwardProxy {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// The path of `name`, a binary of the emulator's crate, which cargo builds beside the tests;
+/// `what` names it in the message when it is not built.
+fn helper_binary(name: &str, what: &str) -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/debug")
+        .join(name);
+    assert!(
+        binary.exists(),
+        "{what} is not built; build it first with: scripts/cargo build -p native-token-emulator"
+    );
+    binary
+}
+
+/// A path in the temporary folder that no other helper of any test process has:
+/// `<prefix>-<process id>-<count><suffix>`.
+fn unique_temp_path(prefix: &str, suffix: &str) -> PathBuf {
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "{prefix}-{}-{}{suffix}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::SeqCst)
+    ))
+}
+
+/// Reads what a helper process announces on its stdout, a line at a time to `on_line`, until
+/// it says `ready` (true) or exits first (false).
+fn read_announcement(child: &mut Child, mut on_line: impl FnMut(&str)) -> bool {
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    for line in stdout.lines() {
+        let line = line.expect("the helper's stdout");
+        if line == "ready" {
+            return true;
+        }
+        on_line(&line);
+    }
+    false
 }
 
 /// One HTTP/1.1 exchange over a fresh connection, for the emulator's helper routes.
