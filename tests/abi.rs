@@ -74,49 +74,44 @@ fn null_pointers_are_invalid_arguments() {
     let mut token = NonNull::<Token>::dangling().as_ptr();
     let untouched = token;
     let null = ptr::null();
+    let out_token: *mut *mut Token = &mut token;
     unsafe {
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                ptr::null(),
-                0,
-                jwt_ptr,
-                jwt_len,
-                0,
-                null.cast(),
-                &mut token,
+        // One NULL argument at a time: the endpoint, the JWT (with a length), the out-pointer.
+        for ((endpoint, endpoint_len), (jwt, jwt_len), out_token, expected) in [
+            (
+                (ptr::null(), 0),
+                (jwt_ptr, jwt_len),
+                out_token,
+                "endpoint is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "endpoint is NULL");
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                endpoint,
-                endpoint_len,
-                ptr::null(),
-                5,
-                0,
-                null.cast(),
-                &mut token,
+            (
+                (endpoint, endpoint_len),
+                (ptr::null(), 5),
+                out_token,
+                "jwt is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "jwt is NULL");
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                endpoint,
-                endpoint_len,
-                jwt_ptr,
-                jwt_len,
-                0,
-                null.cast(),
+            (
+                (endpoint, endpoint_len),
+                (jwt_ptr, jwt_len),
                 ptr::null_mut(),
+                "out_token is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "out_token is NULL");
+        ] {
+            let message = failure_message(
+                nt_vc_token_fetch(
+                    null,
+                    endpoint,
+                    endpoint_len,
+                    jwt,
+                    jwt_len,
+                    0,
+                    null.cast(),
+                    out_token,
+                ),
+                nt_result::NT_INVALID_ARGUMENT,
+            );
+            assert_eq!(message, expected);
+        }
         assert_eq!(token, untouched);
 
         // Each failure replaces the last error, so each is checked at once.
@@ -208,19 +203,7 @@ fn out_pointers_of_getters_are_checked() {
 #[test]
 fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     let jwt = fresh_jwt();
-    let fetch = |endpoint: &[u8], jwt: &[u8]| unsafe {
-        let mut token = ptr::null_mut();
-        nt_vc_token_fetch(
-            ptr::null(),
-            endpoint.as_ptr(),
-            endpoint.len(),
-            jwt.as_ptr(),
-            jwt.len(),
-            0,
-            ptr::null(),
-            &mut token,
-        )
-    };
+    let fetch = |endpoint: &[u8], jwt: &[u8]| fetch_bytes(endpoint, jwt).0;
     let invalid_utf8 = b"https://host/\xff\xfe";
     assert_eq!(
         failure_message(
@@ -252,20 +235,31 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     );
     // Strings need no NUL: a length inside a longer buffer is honoured.
     let padded = format!("{ENDPOINT}GARBAGE");
+    let endpoint_in_buffer = &padded.as_bytes()[..ENDPOINT.len()];
+    failure_message(
+        fetch(endpoint_in_buffer, b"a.b"),
+        nt_result::NT_MALFORMED_JWT,
+    );
+}
+
+/// `nt_vc_token_fetch` with the default configuration, as a C caller makes it with these
+/// bytes (pointer and length of each): its result, and the token it wrote (NULL if none; the
+/// caller frees it).
+fn fetch_bytes(endpoint: &[u8], jwt: &[u8]) -> (nt_result, *mut Token) {
+    let mut token = ptr::null_mut();
     let result = unsafe {
-        let mut token = ptr::null_mut();
         nt_vc_token_fetch(
             ptr::null(),
-            padded.as_ptr(),
-            ENDPOINT.len(),
-            b"a.b".as_ptr(),
-            3,
+            endpoint.as_ptr(),
+            endpoint.len(),
+            jwt.as_ptr(),
+            jwt.len(),
             0,
             ptr::null(),
             &mut token,
         )
     };
-    failure_message(result, nt_result::NT_MALFORMED_JWT);
+    (result, token)
 }
 
 /// Makes a call fail and returns its error handle.
@@ -307,26 +301,15 @@ fn freed_foreign_and_unknown_handles_are_refused_or_ignored() {
             nt_result::NT_INVALID_HANDLE,
         );
         let jwt = fresh_jwt();
-        let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(ENDPOINT), arg(&jwt));
-        let mut token = ptr::null_mut();
         for (config, cancel) in [
             (error as *const Config, ptr::null()),
             (ptr::null(), error as *const Cancel),
         ] {
-            failure_message(
-                nt_vc_token_fetch(
-                    config,
-                    endpoint,
-                    endpoint_len,
-                    jwt,
-                    jwt_len,
-                    0,
-                    cancel,
-                    &mut token,
-                ),
-                nt_result::NT_INVALID_HANDLE,
-            );
+            // (The out-pointer is checked untouched by vc_fetch_with.)
+            let failure = vc_fetch_with(config, cancel, ENDPOINT, &jwt, 0).unwrap_err();
+            assert_eq!(failure.result, nt_result::NT_INVALID_HANDLE);
         }
+        let mut token = ptr::null_mut();
         failure_message(
             nt_vc_session_refresh(error.cast(), ptr::null(), 0, ptr::null(), &mut token),
             nt_result::NT_INVALID_HANDLE,
@@ -357,21 +340,11 @@ fn freed_foreign_and_unknown_handles_are_refused_or_ignored() {
     }
 }
 
-/// A token fetched through the raw export, as a C caller gets it (the caller frees it).
-fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
-    let mut token = ptr::null_mut();
-    let result = unsafe {
-        nt_vc_token_fetch(
-            ptr::null(),
-            endpoint.as_ptr(),
-            endpoint.len(),
-            jwt.as_ptr(),
-            jwt.len(),
-            0,
-            ptr::null(),
-            &mut token,
-        )
-    };
+/// A token from the emulator, fetched through the raw export, as a C caller gets it (the caller
+/// frees it).
+fn fetch_raw(emulator: &Emulator) -> *mut Token {
+    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
+    let (result, token) = fetch_bytes(endpoint.as_bytes(), jwt.as_bytes());
     assert_eq!(result, nt_result::NT_OK);
     token
 }
@@ -379,8 +352,7 @@ fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
 #[test]
 fn double_frees_are_ignored_and_freed_handles_refused() {
     let emulator = Emulator::start();
-    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let token = fetch_raw(&endpoint, &jwt);
+    let token = fetch_raw(&emulator);
     unsafe {
         nt_token_free(token);
         nt_token_free(token);
@@ -519,8 +491,7 @@ fn the_header_shows_this_version() {
 #[test]
 fn empty_fields_point_at_readable_memory() {
     let emulator = Emulator::start();
-    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let token = fetch_raw(&endpoint, &jwt);
+    let token = fetch_raw(&emulator);
     unsafe {
         let (mut text, mut len) = (ptr::null(), usize::MAX);
         assert_eq!(

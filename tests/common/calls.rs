@@ -259,3 +259,40 @@ pub fn armor_reissue_with(
         )
     })
 }
+
+/// A session's calls (the session itself is made and freed in `handles`).
+impl TestSession {
+    pub fn begin(&self, endpoint: &str, jwt: &str) -> Result<TokenView, Failure> {
+        self.begin_with(ptr::null(), ptr::null(), endpoint, jwt, 10_000)
+    }
+
+    pub fn begin_with(
+        &self,
+        config: *const Config,
+        cancel: *const Cancel,
+        endpoint: &str,
+        jwt: &str,
+        timeout_ms: u32,
+    ) -> Result<TokenView, Failure> {
+        let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(endpoint), arg(jwt));
+        token_call(|out| unsafe {
+            nt_vc_session_begin(
+                self.0,
+                config,
+                endpoint,
+                endpoint_len,
+                jwt,
+                jwt_len,
+                timeout_ms,
+                cancel,
+                out,
+            )
+        })
+    }
+
+    pub fn refresh(&self) -> Result<TokenView, Failure> {
+        token_call(|out| unsafe {
+            nt_vc_session_refresh(self.0, ptr::null(), 10_000, ptr::null(), out)
+        })
+    }
+}
