@@ -54,8 +54,8 @@ struct ProxyUrl {
 
 /// A current-thread runtime and a client whose connections live on it. The calling thread
 /// drives the request's I/O itself inside `block_on`, so a call hands nothing to another thread
-/// (with one shared multi-thread runtime every call paid about four context switches, which was
-/// most of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
+/// (with one shared multi-thread runtime every call paid for switching threads to hand its I/O
+/// over and back, the larger part of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
 /// connections (and TLS sessions) wait in it for the next call that takes the lane. As many
 /// lanes exist as calls have run at once with the configuration.
 pub struct Lane {
