@@ -296,3 +296,58 @@ impl TestSession {
         })
     }
 }
+
+/// Takes the last error after `result` and returns its message, checking the kind.
+pub fn failure_message(result: nt_result, expected: nt_result) -> String {
+    assert_eq!(result, expected);
+    take_failure(result).message
+}
+
+/// `nt_vc_token_fetch` with the default configuration, as a C caller makes it with these
+/// bytes (pointer and length of each): its result, and the token it wrote (NULL if none; the
+/// caller frees it).
+pub fn fetch_bytes(endpoint: &[u8], jwt: &[u8]) -> (nt_result, *mut Token) {
+    let mut token = ptr::null_mut();
+    let result = unsafe {
+        nt_vc_token_fetch(
+            ptr::null(),
+            endpoint.as_ptr(),
+            endpoint.len(),
+            jwt.as_ptr(),
+            jwt.len(),
+            0,
+            ptr::null(),
+            &mut token,
+        )
+    };
+    (result, token)
+}
+
+/// A token from the emulator, fetched through the raw export, as a C caller gets it (the caller
+/// frees it).
+pub fn fetch_raw(emulator: &Emulator) -> *mut Token {
+    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
+    let (result, token) = fetch_bytes(endpoint.as_bytes(), jwt.as_bytes());
+    assert_eq!(result, nt_result::NT_OK);
+    token
+}
+
+/// Makes a call fail and returns its error handle.
+pub fn provoke_error() -> *mut Error {
+    let result = unsafe {
+        nt_vc_token_fetch(
+            ptr::null(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            0,
+            0,
+            ptr::null(),
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(result, nt_result::NT_INVALID_ARGUMENT);
+    let error = nt_error_take_last();
+    assert!(!error.is_null());
+    error
+}
