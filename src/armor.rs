@@ -4,12 +4,15 @@ use crate::error::Error;
 use crate::http::{self, CallOptions, Post};
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
-use crate::url_check;
+use crate::url_check::{self, UrlRole};
 use reqwest::Url;
 use serde::Serialize;
 
-/// Shown when the base URL is not a URL.
-const BASE_URL_FORM: &str = "https://api.armor.com:443";
+/// The URL argument of Armor calls, as its messages name it.
+const BASE_URL: UrlRole = UrlRole {
+    name: "base URL",
+    form: "https://api.armor.com:443",
+};
 /// The only grant type Armor's token endpoint takes; OAuth grant types are case-sensitive.
 const GRANT_TYPE: &str = "authorization_code";
 
@@ -75,10 +78,10 @@ fn reissue(base_url: &str, access_token: &str, options: &CallOptions<'_>) -> Res
 /// `base_url` with `path` appended to its path; its query (if any) is kept. The whole URL must
 /// fit in a request, path included.
 fn service_url(base_url: &str, path: &str) -> Result<Url, Error> {
-    let mut url = url_check::checked_url(base_url, BASE_URL_FORM)?;
+    let mut url = url_check::checked_url(base_url, &BASE_URL)?;
     let joined = format!("{}{path}", url.path().trim_end_matches('/'));
     url.set_path(&joined);
-    url_check::ensure_sendable(&url)?;
+    url_check::ensure_sendable(&url, &BASE_URL)?;
     Ok(url)
 }
 

@@ -37,7 +37,7 @@ pub struct ConfigBuilder {
 pub struct Config {
     proxy: Option<ProxyUrl>,
     /// The TLS set-up every client of the configuration shares: loading the trust store is
-    /// the costly part of making a client (about 16 ms with the system's bundle), so it is done
+    /// the costly part of making a client (it parses the whole system bundle), so it is done
     /// once per configuration, not once per lane.
     tls: TlsConnector,
     /// Lanes not in use; the most recently used is taken first, since its connections are the
@@ -54,8 +54,8 @@ struct ProxyUrl {
 
 /// A current-thread runtime and a client whose connections live on it. The calling thread
 /// drives the request's I/O itself inside `block_on`, so a call hands nothing to another thread
-/// (with one shared multi-thread runtime every call paid about four context switches, which was
-/// most of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
+/// (with one shared multi-thread runtime every call paid for switching threads to hand its I/O
+/// over and back, the larger part of its CPU time on loopback). A lane serves one call at a time; its idle keep-alive
 /// connections (and TLS sessions) wait in it for the next call that takes the lane. As many
 /// lanes exist as calls have run at once with the configuration.
 pub struct Lane {
@@ -185,15 +185,20 @@ fn tls_connector(extra_roots: &[Certificate]) -> Result<TlsConnector, Error> {
     for root in extra_roots {
         builder.add_root_certificate(root.clone());
     }
-    builder.build().map_err(|error| {
-        Error::new(
-            nt_result::NT_TLS_FAILED,
-            format!(
-                "could not set up TLS (the system's TLS library): {}",
-                crate::http::most_specific_cause(&error)
-            ),
-        )
-    })
+    builder
+        .build()
+        .map_err(|error| tls_setup_failed("TLS (the system's TLS library)", &error))
+}
+
+/// `NT_TLS_FAILED`: `what` could not be set up, for the most specific reason `error` gives.
+fn tls_setup_failed(what: &str, error: &(dyn std::error::Error + 'static)) -> Error {
+    Error::new(
+        nt_result::NT_TLS_FAILED,
+        format!(
+            "could not set up {what}: {}",
+            crate::http::most_specific_cause(error)
+        ),
+    )
 }
 
 impl Config {
@@ -267,15 +272,9 @@ impl Config {
         builder = builder.use_preconfigured_tls(self.tls.clone());
         let client = {
             let _in_runtime = runtime.enter();
-            builder.build().map_err(|error| {
-                Error::new(
-                    nt_result::NT_TLS_FAILED,
-                    format!(
-                        "could not set up the HTTPS client (TLS library): {}",
-                        crate::http::most_specific_cause(&error)
-                    ),
-                )
-            })?
+            builder
+                .build()
+                .map_err(|error| tls_setup_failed("the HTTPS client (TLS library)", &error))?
         };
         Ok(Lane {
             runtime,

@@ -27,29 +27,16 @@ pub trait Handle: Sized {
     const TYPE: HandleType;
 }
 
-impl Handle for Token {
-    const TYPE: HandleType = HandleType::Token;
+/// Each handle type's `Handle` impl: the Rust type of the same name as its `HandleType`.
+macro_rules! handle_impls {
+    ($($name:ident),*) => {
+        $(impl Handle for $name {
+            const TYPE: HandleType = HandleType::$name;
+        })*
+    };
 }
 
-impl Handle for Error {
-    const TYPE: HandleType = HandleType::Error;
-}
-
-impl Handle for ConfigBuilder {
-    const TYPE: HandleType = HandleType::ConfigBuilder;
-}
-
-impl Handle for Config {
-    const TYPE: HandleType = HandleType::Config;
-}
-
-impl Handle for Cancel {
-    const TYPE: HandleType = HandleType::Cancel;
-}
-
-impl Handle for VcSession {
-    const TYPE: HandleType = HandleType::VcSession;
-}
+handle_impls!(Token, Error, ConfigBuilder, Config, Cancel, VcSession);
 
 /// Address of each live handle → its type.
 static LIVE: Lazy<Mutex<HashMap<usize, HandleType>>> = Lazy::new(Mutex::default);

@@ -3,7 +3,7 @@
 //!
 //! The C functions live in `ffi` and are re-exported here. Behind them: pure checks and parsing
 //! (`jwt`, `url_check`, `error_body`, `token`), the one module that does network I/O (`http`, with what
-//! `connection_log` tells it about its connections),
+//! `connection_log` tells it about its connections, and `wait` for how the calling thread waits),
 //! the two services' requests (`tlspc`, `armor`), the handles a caller owns (`config`,
 //! `cancel`, `session`, `token`, `error`), and the registry of live `handles`.
 
@@ -23,6 +23,7 @@ mod session;
 mod tlspc;
 mod token;
 mod url_check;
+mod wait;
 mod windows_codes;
 
 pub use cancel::Cancel;

@@ -7,15 +7,18 @@ use crate::http::{self, CallOptions, Post};
 use crate::jwt::{self, ExpiryUnixSeconds};
 use crate::secret::Secret;
 use crate::token::{ExpiresInUnit, Request, Token};
-use crate::url_check;
+use crate::url_check::{self, UrlRole};
 use once_cell::sync::Lazy;
 use reqwest::Url;
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-/// Shown when the endpoint is not a URL.
-const ENDPOINT_FORM: &str = "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token";
+/// The URL argument of TLSPC calls, as its messages name it.
+const ENDPOINT: UrlRole = UrlRole {
+    name: "endpoint",
+    form: "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token",
+};
 
 /// Posts `jwt` to `endpoint` and returns the checked token. Refuses a malformed or expired JWT
 /// before anything is sent. No error mentions the JWT, even if the server echoes it.
@@ -48,8 +51,8 @@ fn request_token(endpoint: &str, jwt: &str, options: &CallOptions<'_>) -> Result
 }
 
 /// The last endpoint and JWT this thread checked. Scripts call with the same ones over and over,
-/// and parsing the URL and decoding the JWT cost about as much CPU as the rest of the library's
-/// own work for a call, so each is parsed once per thread while it stays the same. Only a keyed
+/// and parsing the URL and decoding the JWT are a large part of the library's own work for a
+/// call, so each is parsed once per thread while it stays the same. Only a keyed
 /// hash of the JWT is kept, not the JWT. The expiry is compared with the clock on every call.
 struct LastChecked {
     endpoint: Option<(String, Url)>,
@@ -72,8 +75,8 @@ fn checked_endpoint(endpoint: &str) -> Result<Url, Error> {
     if let Some(url) = cached {
         return Ok(url);
     }
-    let url = url_check::checked_url(endpoint, ENDPOINT_FORM)?;
-    url_check::ensure_sendable(&url)?;
+    let url = url_check::checked_url(endpoint, &ENDPOINT)?;
+    url_check::ensure_sendable(&url, &ENDPOINT)?;
     LAST_CHECKED.with(|last| last.borrow_mut().endpoint = Some((endpoint.to_owned(), url.clone())));
     Ok(url)
 }
@@ -100,7 +103,7 @@ const FORM_PREFIX: &str = "grant_type=client_credentials&client_assertion_type=\
 
 fn form_body(jwt: &str) -> String {
     // A JWT is base64url parts joined by dots, which form encoding leaves as they are: append it
-    // as is (byte-by-byte encoding of a 1 KB JWT was a tenth of the library's work per call).
+    // as is (encoding it byte by byte was a noticeable part of the library's work per call).
     // Anything else goes through the encoder.
     let mut body = String::with_capacity(FORM_PREFIX.len() + jwt.len());
     body.push_str(FORM_PREFIX);

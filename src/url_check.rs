@@ -5,21 +5,30 @@ use crate::error::{nt_result, Error};
 use reqwest::Url;
 use url::Host;
 
-/// Parses `text` as an absolute http(s) URL that is safe to send credentials to.
-/// `expected_form` is shown in the message when `text` is not a URL at all. The input is never
+/// What a URL argument is, for its messages: what it is called and the form it should take.
+pub struct UrlRole {
+    /// E.g. `endpoint`: messages say "the endpoint ...".
+    pub name: &'static str,
+    /// An example of the expected form, e.g. `https://api.armor.com:443`.
+    pub form: &'static str,
+}
+
+/// Parses `text`, the URL argument `role`, as an absolute http(s) URL that is safe to send
+/// credentials to. Every refusal of a URL that is not one is `NT_INVALID_URL` with a message of
+/// one style: "the <role> <what is wrong>; expected the form <form>". The input is never
 /// echoed: a secret pasted into the wrong parameter must not end up in an error message.
-pub fn checked_url(text: &str, expected_form: &str) -> Result<Url, Error> {
+pub fn checked_url(text: &str, role: &UrlRole) -> Result<Url, Error> {
     let invalid = |why: &str| {
         Error::new(
             nt_result::NT_INVALID_URL,
-            format!("{why}; expected an absolute URL of the form {expected_form}"),
+            format!("the {} {why}; expected the form {}", role.name, role.form),
         )
     };
-    let url = Url::parse(text).map_err(|_| invalid("the URL is not an absolute URL"))?;
+    let url = Url::parse(text).map_err(|_| invalid("is not an absolute URL"))?;
     let host = match (url.scheme(), url.host()) {
         ("http" | "https", Some(host)) => host,
-        ("http" | "https", None) => return Err(invalid("the URL has no host")),
-        _ => return Err(invalid("the URL's scheme is not https")),
+        ("http" | "https", None) => return Err(invalid("has no host")),
+        _ => return Err(invalid("does not start with https://")),
     };
     if url.scheme() == "http" && !is_loopback(&host) {
         return Err(Error::new(
@@ -38,17 +47,20 @@ pub fn checked_url(text: &str, expected_form: &str) -> Result<Url, Error> {
 /// bytes, and panics on one it cannot make.
 pub(crate) const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
 
-/// Refuses `url` (the URL a call will post to, as built from the caller's input) when it is too
-/// long to be sent. The only check of this limit, made for every kind of call before any
-/// request; the URL is not echoed (its query may hold a secret).
-pub fn ensure_sendable(url: &Url) -> Result<(), Error> {
+/// Refuses `url` (the URL a call will post to, as built from the URL argument `role`) when it
+/// is too long to be sent, in the style of `checked_url`'s messages. The only check of this
+/// limit, made for every kind of call before any request; the URL is not echoed (its query may
+/// hold a secret).
+pub fn ensure_sendable(url: &Url, role: &UrlRole) -> Result<(), Error> {
     let length = url.as_str().len();
     if length > MAX_URL_BYTES {
         return Err(Error::new(
             nt_result::NT_INVALID_URL,
             format!(
-                "the URL to post to is {length} bytes long written out in full; an HTTP \
-                 request can carry at most {MAX_URL_BYTES} bytes (64 KiB - 2)"
+                "the URL to post to, made from the {}, is {length} bytes long written out in \
+                 full; expected at most {MAX_URL_BYTES} bytes (64 KiB - 2), the most an HTTP \
+                 request can carry",
+                role.name
             ),
         ));
     }
@@ -86,9 +98,13 @@ mod tests {
     use proptest::prelude::*;
 
     const FORM: &str = "https://host/path";
+    const ROLE: UrlRole = UrlRole {
+        name: "endpoint",
+        form: FORM,
+    };
 
     fn kind_of(text: &str) -> nt_result {
-        checked_url(text, FORM).map_or_else(|error| error.kind(), |_| nt_result::NT_OK)
+        checked_url(text, &ROLE).map_or_else(|error| error.kind(), |_| nt_result::NT_OK)
     }
 
     #[test]
@@ -126,10 +142,29 @@ mod tests {
         ] {
             assert_eq!(kind_of(text), nt_result::NT_INVALID_URL, "{text}");
         }
-        let insecure = checked_url("http://example.com/", FORM).unwrap_err();
+        let insecure = checked_url("http://example.com/", &ROLE).unwrap_err();
         assert!(insecure.message().contains("https"));
-        let invalid = checked_url("not a url", FORM).unwrap_err();
+        let invalid = checked_url("not a url", &ROLE).unwrap_err();
         assert!(invalid.message().contains(FORM) && !invalid.message().contains("not a url"));
+    }
+
+    #[test]
+    fn every_kind_of_invalid_url_has_a_message_of_one_style() {
+        for (text, what_is_wrong) in [
+            ("not a url", "is not an absolute URL"),
+            ("/v1/token", "is not an absolute URL"),
+            ("https://", "is not an absolute URL"),
+            ("ftp://host/x", "does not start with https://"),
+            ("mailto:a@b", "does not start with https://"),
+        ] {
+            let error = checked_url(text, &ROLE).unwrap_err();
+            assert_eq!(error.kind(), nt_result::NT_INVALID_URL, "{text}");
+            assert_eq!(
+                error.message(),
+                format!("the endpoint {what_is_wrong}; expected the form {FORM}"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -142,15 +177,15 @@ mod tests {
         let largest = url_of_length(MAX_URL_BYTES);
         assert_eq!(largest.as_str().len(), MAX_URL_BYTES);
         assert!(largest.as_str().parse::<::http::Uri>().is_ok());
-        assert!(ensure_sendable(&largest).is_ok());
+        assert!(ensure_sendable(&largest, &ROLE).is_ok());
         let too_long = url_of_length(MAX_URL_BYTES + 1);
         assert!(too_long.as_str().parse::<::http::Uri>().is_err());
-        let error = ensure_sendable(&too_long).unwrap_err();
+        let error = ensure_sendable(&too_long, &ROLE).unwrap_err();
         assert_eq!(error.kind(), nt_result::NT_INVALID_URL);
-        assert!(
-            error.message().contains("65534 bytes"),
-            "{}",
-            error.message()
+        assert_eq!(
+            error.message(),
+            "the URL to post to, made from the endpoint, is 65535 bytes long written out in \
+             full; expected at most 65534 bytes (64 KiB - 2), the most an HTTP request can carry"
         );
         assert!(!error.message().contains("xxxx"), "{}", error.message());
     }

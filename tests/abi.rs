@@ -1,5 +1,6 @@
-//! Misuse of the C ABI: NULL pointers, bad strings, freed or foreign handles, and the panic
-//! boundary. None of these may crash, write an out-pointer, or reach the network.
+//! Misuse of the C ABI's arguments and boundary: NULL pointers, bad strings, out-pointers,
+//! proxy URLs, and panics (handles: abi_handles.rs). None of these may crash, write an
+//! out-pointer, or reach the network.
 
 mod common;
 
@@ -7,15 +8,6 @@ use common::*;
 use native_token::*;
 use std::ffi::CStr;
 use std::ptr::{self, NonNull};
-
-const ENDPOINT: &str =
-    "https://192.0.2.1/v1/oauth2/v2.0/2222c771-61f3-11ec-8a47-490a1e43c222/token";
-
-/// Takes the last error after `result` and returns its message, checking the kind.
-fn failure_message(result: nt_result, expected: nt_result) -> String {
-    assert_eq!(result, expected);
-    take_failure(result).message
-}
 
 #[test]
 fn version_and_result_names() {
@@ -69,54 +61,49 @@ fn no_last_error_until_a_call_fails() {
 #[test]
 fn null_pointers_are_invalid_arguments() {
     let jwt = fresh_jwt();
-    let (endpoint, endpoint_len) = arg(ENDPOINT);
+    let (endpoint, endpoint_len) = arg(UNSENT_ENDPOINT);
     let (jwt_ptr, jwt_len) = arg(&jwt);
     let mut token = NonNull::<Token>::dangling().as_ptr();
     let untouched = token;
     let null = ptr::null();
+    let out_token: *mut *mut Token = &mut token;
     unsafe {
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                ptr::null(),
-                0,
-                jwt_ptr,
-                jwt_len,
-                0,
-                null.cast(),
-                &mut token,
+        // One NULL argument at a time: the endpoint, the JWT (with a length), the out-pointer.
+        for ((endpoint, endpoint_len), (jwt, jwt_len), out_token, expected) in [
+            (
+                (ptr::null(), 0),
+                (jwt_ptr, jwt_len),
+                out_token,
+                "endpoint is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "endpoint is NULL");
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                endpoint,
-                endpoint_len,
-                ptr::null(),
-                5,
-                0,
-                null.cast(),
-                &mut token,
+            (
+                (endpoint, endpoint_len),
+                (ptr::null(), 5),
+                out_token,
+                "jwt is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "jwt is NULL");
-        let message = failure_message(
-            nt_vc_token_fetch(
-                null,
-                endpoint,
-                endpoint_len,
-                jwt_ptr,
-                jwt_len,
-                0,
-                null.cast(),
+            (
+                (endpoint, endpoint_len),
+                (jwt_ptr, jwt_len),
                 ptr::null_mut(),
+                "out_token is NULL",
             ),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert_eq!(message, "out_token is NULL");
+        ] {
+            let message = failure_message(
+                nt_vc_token_fetch(
+                    null,
+                    endpoint,
+                    endpoint_len,
+                    jwt,
+                    jwt_len,
+                    0,
+                    null.cast(),
+                    out_token,
+                ),
+                nt_result::NT_INVALID_ARGUMENT,
+            );
+            assert_eq!(message, expected);
+        }
         assert_eq!(token, untouched);
 
         // Each failure replaces the last error, so each is checked at once.
@@ -208,19 +195,7 @@ fn out_pointers_of_getters_are_checked() {
 #[test]
 fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     let jwt = fresh_jwt();
-    let fetch = |endpoint: &[u8], jwt: &[u8]| unsafe {
-        let mut token = ptr::null_mut();
-        nt_vc_token_fetch(
-            ptr::null(),
-            endpoint.as_ptr(),
-            endpoint.len(),
-            jwt.as_ptr(),
-            jwt.len(),
-            0,
-            ptr::null(),
-            &mut token,
-        )
-    };
+    let fetch = |endpoint: &[u8], jwt: &[u8]| fetch_bytes(endpoint, jwt).0;
     let invalid_utf8 = b"https://host/\xff\xfe";
     assert_eq!(
         failure_message(
@@ -231,7 +206,7 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     );
     assert_eq!(
         failure_message(
-            fetch(ENDPOINT.as_bytes(), b""),
+            fetch(UNSENT_ENDPOINT.as_bytes(), b""),
             nt_result::NT_INVALID_ARGUMENT
         ),
         "jwt is empty"
@@ -239,7 +214,7 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     let long = vec![b'a'; 64 * 1024 + 1];
     assert_eq!(
         failure_message(
-            fetch(ENDPOINT.as_bytes(), &long),
+            fetch(UNSENT_ENDPOINT.as_bytes(), &long),
             nt_result::NT_INVALID_ARGUMENT
         ),
         "jwt is too long: 65537 bytes, at most 65536"
@@ -247,215 +222,16 @@ fn strings_must_be_non_empty_utf8_up_to_64_kib() {
     // Exactly 64 KiB is accepted as a string (and then refused as a JWT).
     let limit = vec![b'a'; 64 * 1024];
     failure_message(
-        fetch(ENDPOINT.as_bytes(), &limit),
+        fetch(UNSENT_ENDPOINT.as_bytes(), &limit),
         nt_result::NT_MALFORMED_JWT,
     );
     // Strings need no NUL: a length inside a longer buffer is honoured.
-    let padded = format!("{ENDPOINT}GARBAGE");
-    let result = unsafe {
-        let mut token = ptr::null_mut();
-        nt_vc_token_fetch(
-            ptr::null(),
-            padded.as_ptr(),
-            ENDPOINT.len(),
-            b"a.b".as_ptr(),
-            3,
-            0,
-            ptr::null(),
-            &mut token,
-        )
-    };
-    failure_message(result, nt_result::NT_MALFORMED_JWT);
-}
-
-/// Makes a call fail and returns its error handle.
-fn provoke_error() -> *mut Error {
-    let result = unsafe {
-        nt_vc_token_fetch(
-            ptr::null(),
-            ptr::null(),
-            0,
-            ptr::null(),
-            0,
-            0,
-            ptr::null(),
-            ptr::null_mut(),
-        )
-    };
-    assert_eq!(result, nt_result::NT_INVALID_ARGUMENT);
-    let error = nt_error_take_last();
-    assert!(!error.is_null());
-    error
-}
-
-#[test]
-fn freed_foreign_and_unknown_handles_are_refused_or_ignored() {
-    let error = provoke_error();
-    unsafe {
-        nt_error_free(error);
-        // A second free is ignored; using the freed handle is refused.
-        nt_error_free(error);
-        assert!(nt_error_take_last().is_null());
-        failure_message(nt_error_kind(error, &mut 0), nt_result::NT_INVALID_HANDLE);
-
-        // A live error handle is not a token, a configuration, a cancellation or a session:
-        // refused before any request.
-        let error = provoke_error();
-        nt_token_free(error.cast());
-        failure_message(
-            nt_token_expires_in(error.cast(), &mut 0),
-            nt_result::NT_INVALID_HANDLE,
-        );
-        let jwt = fresh_jwt();
-        let ((endpoint, endpoint_len), (jwt, jwt_len)) = (arg(ENDPOINT), arg(&jwt));
-        let mut token = ptr::null_mut();
-        for (config, cancel) in [
-            (error as *const Config, ptr::null()),
-            (ptr::null(), error as *const Cancel),
-        ] {
-            failure_message(
-                nt_vc_token_fetch(
-                    config,
-                    endpoint,
-                    endpoint_len,
-                    jwt,
-                    jwt_len,
-                    0,
-                    cancel,
-                    &mut token,
-                ),
-                nt_result::NT_INVALID_HANDLE,
-            );
-        }
-        failure_message(
-            nt_vc_session_refresh(error.cast(), ptr::null(), 0, ptr::null(), &mut token),
-            nt_result::NT_INVALID_HANDLE,
-        );
-        failure_message(
-            nt_cancel_trigger(error.cast()),
-            nt_result::NT_INVALID_HANDLE,
-        );
-        assert!(token.is_null());
-        let mut kind = 0;
-        assert_eq!(
-            nt_error_kind(error, &mut kind),
-            nt_result::NT_OK,
-            "still live after the misuse"
-        );
-        assert_eq!(kind, nt_result::NT_INVALID_ARGUMENT as u32);
-        nt_error_free(error);
-
-        // An address never handed out.
-        let mut not_a_handle = 0u64;
-        let fake: *mut Token = (&mut not_a_handle as *mut u64).cast();
-        nt_token_free(fake);
-        failure_message(
-            nt_token_expires_in(fake, &mut 0),
-            nt_result::NT_INVALID_HANDLE,
-        );
-        assert_eq!(not_a_handle, 0, "never written through");
-    }
-}
-
-/// A token fetched through the raw export, as a C caller gets it (the caller frees it).
-fn fetch_raw(endpoint: &str, jwt: &str) -> *mut Token {
-    let mut token = ptr::null_mut();
-    let result = unsafe {
-        nt_vc_token_fetch(
-            ptr::null(),
-            endpoint.as_ptr(),
-            endpoint.len(),
-            jwt.as_ptr(),
-            jwt.len(),
-            0,
-            ptr::null(),
-            &mut token,
-        )
-    };
-    assert_eq!(result, nt_result::NT_OK);
-    token
-}
-
-#[test]
-fn double_frees_are_ignored_and_freed_handles_refused() {
-    let emulator = Emulator::start();
-    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let token = fetch_raw(&endpoint, &jwt);
-    unsafe {
-        nt_token_free(token);
-        nt_token_free(token);
-        failure_message(
-            nt_token_access_token(token, &mut ptr::null(), &mut 0),
-            nt_result::NT_INVALID_HANDLE,
-        );
-
-        let mut session = ptr::null_mut();
-        assert_eq!(nt_vc_session_new(&mut session), nt_result::NT_OK);
-        nt_vc_session_free(session);
-        nt_vc_session_free(session);
-        let mut token = ptr::null_mut();
-        failure_message(
-            nt_vc_session_refresh(session, ptr::null(), 0, ptr::null(), &mut token),
-            nt_result::NT_INVALID_HANDLE,
-        );
-
-        let mut cancel = ptr::null_mut();
-        assert_eq!(nt_cancel_new(&mut cancel), nt_result::NT_OK);
-        nt_cancel_free(cancel);
-        nt_cancel_free(cancel);
-        failure_message(nt_cancel_trigger(cancel), nt_result::NT_INVALID_HANDLE);
-    }
-}
-
-#[test]
-fn building_a_configuration_takes_the_builder_in_every_case() {
-    unsafe {
-        let mut builder = ptr::null_mut();
-        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
-        let mut config = ptr::null();
-        assert_eq!(
-            nt_config_builder_build(builder, &mut config),
-            nt_result::NT_OK
-        );
-        assert!(!config.is_null());
-        // The builder is gone: using it again is refused, freeing it ignored.
-        let (proxy, proxy_len) = arg("http://127.0.0.1:3128");
-        failure_message(
-            nt_config_builder_set_proxy(builder, proxy, proxy_len),
-            nt_result::NT_INVALID_HANDLE,
-        );
-        nt_config_builder_free(builder);
-        nt_config_free(config);
-        nt_config_free(config);
-
-        // Also when the out-pointer is NULL.
-        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
-        failure_message(
-            nt_config_builder_build(builder, ptr::null_mut()),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        failure_message(
-            nt_config_builder_build(builder, &mut config),
-            nt_result::NT_INVALID_HANDLE,
-        );
-
-        // A refused setting leaves the builder usable; one that is not built is freed.
-        assert_eq!(nt_config_builder_new(&mut builder), nt_result::NT_OK);
-        let (bad, bad_len) = arg("proxy.example:3128");
-        let message = failure_message(
-            nt_config_builder_set_proxy(builder, bad, bad_len),
-            nt_result::NT_INVALID_ARGUMENT,
-        );
-        assert!(
-            message.contains("expected the form http://[user:password@]host:port"),
-            "{message}"
-        );
-        assert_eq!(
-            nt_config_builder_set_proxy(builder, proxy, proxy_len),
-            nt_result::NT_OK
-        );
-        nt_config_builder_free(builder);
-    }
+    let padded = format!("{UNSENT_ENDPOINT}GARBAGE");
+    let endpoint_in_buffer = &padded.as_bytes()[..UNSENT_ENDPOINT.len()];
+    failure_message(
+        fetch(endpoint_in_buffer, b"a.b"),
+        nt_result::NT_MALFORMED_JWT,
+    );
 }
 
 #[test]
@@ -519,8 +295,7 @@ fn the_header_shows_this_version() {
 #[test]
 fn empty_fields_point_at_readable_memory() {
     let emulator = Emulator::start();
-    let (endpoint, jwt) = (emulator.vc_endpoint(), fresh_jwt());
-    let token = fetch_raw(&endpoint, &jwt);
+    let token = fetch_raw(&emulator);
     unsafe {
         let (mut text, mut len) = (ptr::null(), usize::MAX);
         assert_eq!(
@@ -539,12 +314,8 @@ fn empty_fields_point_at_readable_memory() {
 fn panics_are_caught_at_the_boundary() {
     assert_eq!(nt_test_trigger_panic(), nt_result::NT_PANIC);
     let failure = take_failure(nt_result::NT_PANIC);
-    assert!(failure.message.contains("panic"), "{}", failure.message);
-    assert!(
-        failure.message.contains("nt_test_trigger_panic was called"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "panic");
+    assert_contains(&failure.message, "nt_test_trigger_panic was called");
     // The library keeps working, on this thread and on others at once.
     drop(TestSession::new());
     let threads: Vec<_> = (0..8)

@@ -43,16 +43,8 @@ fn a_call_waiting_on_a_silent_server_stops_when_cancelled() {
     trigger.join().unwrap();
     assert_eq!(failure.result, nt_result::NT_CANCELLED);
     assert!(took < Duration::from_secs(2), "{took:?}");
-    assert!(
-        failure.message.contains("was cancelled"),
-        "{}",
-        failure.message
-    );
-    assert!(
-        failure.trace.contains("cancelled while waiting"),
-        "{}",
-        failure.trace
-    );
+    assert_contains(&failure.message, "was cancelled");
+    assert_contains(&failure.trace, "cancelled while waiting");
     assert_failure_has_no_secret(&failure, &[&jwt]);
     // The next call, on the same (default) configuration, works.
     vc_fetch(&emulator.vc_endpoint(), &jwt, 10_000).expect("a token after the cancellation");
@@ -79,11 +71,7 @@ fn a_triggered_cancellation_stops_a_call_before_any_request() {
 #[test]
 fn a_cancelled_begin_or_retry_wait_leaves_the_session_as_it_was() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
-    let jwt = fresh_jwt();
-    session
-        .begin(&emulator.vc_endpoint(), &jwt)
-        .expect("a session");
+    let (session, jwt) = TestSession::begun(&emulator);
 
     // Cancelled while waiting for the server's Retry-After (5 s) before a retry.
     let cancel = TestCancel::new();
@@ -101,13 +89,10 @@ fn a_cancelled_begin_or_retry_wait_leaves_the_session_as_it_was() {
     trigger.join().unwrap();
     assert_eq!(failure.result, nt_result::NT_CANCELLED);
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(failure.trace.contains("retrying in"), "{}", failure.trace);
+    assert_contains(&failure.trace, "retrying in");
 
     let refreshed = session.refresh().expect("the old session refreshes");
-    assert_eq!(
-        (refreshed.endpoint.as_str(), refreshed.jwt.as_str()),
-        (emulator.vc_endpoint().as_str(), jwt.as_str())
-    );
+    assert_requested_with(&refreshed, &emulator.vc_endpoint(), &jwt);
 }
 
 #[test]

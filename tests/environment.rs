@@ -26,12 +26,8 @@ fn timeout_proxy_and_ca_variables_are_ignored() {
     std::env::set_var("SSL_CERT_FILE", "/nonexistent/ca.pem");
     let emulator = Emulator::start();
 
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("delay=500"),
-        &fresh_jwt(),
-        0,
-    )
-    .expect("direct, and within the default timeout");
+    let token = vc_fetch_with_fault(&emulator, "delay=500", 0)
+        .expect("direct, and within the default timeout");
     assert!(!token.trace.contains("proxy"), "{}", token.trace);
     let code = emulator.armor_code();
     armor_fetch(&emulator.http, &code, "authorization_code", 0).expect("direct");

@@ -20,11 +20,7 @@ fn tokens_over_https_with_a_trusted_private_certificate() {
         (token.endpoint.as_str(), token.token_type.as_str()),
         (endpoint.as_str(), "Bearer")
     );
-    assert!(
-        token.trace.contains("POST https://127.0.0.1:"),
-        "{}",
-        token.trace
-    );
+    assert_contains(&token.trace, "POST https://127.0.0.1:");
 
     // The certificate also names localhost.
     let by_name = endpoint.replace("127.0.0.1", "localhost");
@@ -50,12 +46,7 @@ fn tokens_over_https_with_a_trusted_private_certificate() {
 
     // The default configuration, in the same process, still does not trust it.
     let failure = vc_fetch(&endpoint, &jwt, 10_000).unwrap_err();
-    assert_eq!(
-        failure.result,
-        nt_result::NT_TLS_FAILED,
-        "{}",
-        failure.message
-    );
+    assert_kind(&failure, nt_result::NT_TLS_FAILED);
     assert_eq!(emulator.requests(VC_ROUTE), 2);
 }
 
@@ -94,8 +85,8 @@ fn unusable_ca_sources_are_refused_when_added() {
             let result = unsafe { native_token::nt_config_builder_add_ca_file(builder, p, len) };
             let failure = take_failure(result);
             assert_eq!(failure.result, nt_result::NT_INVALID_ARGUMENT);
-            assert!(failure.message.contains(&path), "{}", failure.message);
-            assert!(failure.message.contains(expected), "{}", failure.message);
+            assert_contains(&failure.message, &path);
+            assert_contains(&failure.message, expected);
         });
         // The refused file left the builder as it was: it still builds.
         assert!(failure.is_ok());

@@ -96,12 +96,7 @@ fn a_tunnel_the_proxy_cannot_open_is_a_connection_error_naming_it() {
     );
 
     let failure = vc_fetch_with(config.0, ptr::null(), &endpoint, &fresh_jwt(), 5_000).unwrap_err();
-    assert_eq!(
-        failure.result,
-        nt_result::NT_CONNECT_FAILED,
-        "{}",
-        failure.message
-    );
+    assert_kind(&failure, nt_result::NT_CONNECT_FAILED);
     assert!(
         failure.message.starts_with(&format!(
             "the proxy {} did not open a tunnel to {endpoint}",

@@ -8,17 +8,17 @@ use common::*;
 use native_token::nt_result;
 use std::time::{Duration, Instant};
 
+/// What `call` returned, and how long it took.
+fn timed<T>(call: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    (call(), started.elapsed())
+}
+
 #[test]
 fn retry_after_429_is_honoured() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("429=1*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
-    let took = started.elapsed();
+    let (token, took) =
+        timed(|| vc_fetch_with_fault(&emulator, "429=1*1", 10_000).expect("a token"));
     assert_eq!(emulator.requests(VC_ROUTE), 2);
     assert!(
         took >= Duration::from_secs(1) && took < Duration::from_millis(2_500),
@@ -41,27 +41,25 @@ fn retry_after_429_is_honoured() {
 }
 
 #[test]
-fn two_503s_then_success() {
-    let emulator = Emulator::start();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=0*2"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
-    assert_eq!(emulator.requests(VC_ROUTE), 3);
-    assert!(token.trace.contains("attempt 3: POST"), "{}", token.trace);
+fn transient_failures_are_retried_until_an_answer() {
+    // The fault, the requests it takes, and what the trace says.
+    for (fault, requests, said) in [
+        // Two 503s, then success.
+        ("503=0*2", 3, "attempt 3: POST"),
+        // A connection dropped before an answer.
+        ("drop*1", 2, "because ConnectionReset is transient"),
+    ] {
+        let emulator = Emulator::start();
+        let token = vc_fetch_with_fault(&emulator, fault, 10_000).expect(fault);
+        assert_eq!(emulator.requests(VC_ROUTE), requests, "{fault}");
+        assert_contains(&token.trace, said);
+    }
 }
 
 #[test]
 fn at_most_two_retries() {
     let emulator = Emulator::start();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=0"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .unwrap_err();
+    let failure = vc_fetch_with_fault(&emulator, "503=0", 10_000).unwrap_err();
     assert_eq!(
         (failure.result, failure.status),
         (nt_result::NT_HTTP_STATUS, 503)
@@ -80,12 +78,7 @@ fn at_most_two_retries() {
 fn no_retry_on_other_statuses() {
     let emulator = Emulator::start();
     for fault in ["status=500", "status=502", "oauth-error"] {
-        let failure = vc_fetch(
-            &emulator.vc_endpoint_with_fault(fault),
-            &fresh_jwt(),
-            10_000,
-        )
-        .unwrap_err();
+        let failure = vc_fetch_with_fault(&emulator, fault, 10_000).unwrap_err();
         assert_eq!(failure.result, nt_result::NT_HTTP_STATUS);
         assert_eq!(failure.trace.lines().count(), 1, "{}", failure.trace);
     }
@@ -95,40 +88,24 @@ fn no_retry_on_other_statuses() {
 #[test]
 fn no_retry_past_the_deadline() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("429=3"),
-        &fresh_jwt(),
-        2_000,
-    )
-    .unwrap_err();
+    let (failure, took) = timed(|| vc_fetch_with_fault(&emulator, "429=3", 2_000).unwrap_err());
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        took < Duration::from_secs(1),
         "answered at once, not after waiting"
     );
     assert_eq!(
         (failure.result, failure.status),
         (nt_result::NT_HTTP_STATUS, 429)
     );
-    assert!(
-        failure.trace.contains("would pass the timeout"),
-        "{}",
-        failure.trace
-    );
+    assert_contains(&failure.trace, "would pass the timeout");
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
 
 #[test]
 fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
     let emulator = Emulator::start();
-    let started = Instant::now();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("503=10*1"),
-        &fresh_jwt(),
-        15_000,
-    )
-    .expect("a token");
-    let took = started.elapsed();
+    let (token, took) =
+        timed(|| vc_fetch_with_fault(&emulator, "503=10*1", 15_000).expect("a token"));
     assert!(
         took >= Duration::from_secs(5) && took < Duration::from_secs(7),
         "{took:?}"
@@ -165,31 +142,9 @@ fn retry_after_is_capped_at_five_seconds_and_the_trace_says_so() {
 }
 
 #[test]
-fn connection_dropped_before_an_answer_is_retried() {
-    let emulator = Emulator::start();
-    let token = vc_fetch(
-        &emulator.vc_endpoint_with_fault("drop*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .expect("a token");
-    assert_eq!(emulator.requests(VC_ROUTE), 2);
-    assert!(
-        token.trace.contains("because ConnectionReset is transient"),
-        "{}",
-        token.trace
-    );
-}
-
-#[test]
 fn connection_reset_mid_answer_is_not_retried() {
     let emulator = Emulator::start();
-    let failure = vc_fetch(
-        &emulator.vc_endpoint_with_fault("reset*1"),
-        &fresh_jwt(),
-        10_000,
-    )
-    .unwrap_err();
+    let failure = vc_fetch_with_fault(&emulator, "reset*1", 10_000).unwrap_err();
     assert_eq!(failure.result, nt_result::NT_CONNECTION_RESET);
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
@@ -200,9 +155,7 @@ fn refused_connections_are_retried_with_backoff() {
         "http://127.0.0.1:{}/v1/oauth2/v2.0/{TENANT}/token",
         closed_port()
     );
-    let started = Instant::now();
-    let failure = vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err();
-    let took = started.elapsed();
+    let (failure, took) = timed(|| vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err());
     assert_eq!(failure.result, nt_result::NT_CONNECT_FAILED);
     // 100 ms, then 200 ms, each with up to a quarter more.
     assert!(
@@ -221,8 +174,7 @@ fn refused_connections_are_retried_with_backoff() {
 fn armor_calls_retry_too() {
     let emulator = Emulator::start();
     let base = format!("{}/?fault=503=0*1", emulator.http);
-    let token =
-        armor_fetch(&base, &emulator.armor_code(), "authorization_code", 10_000).expect("a token");
+    let token = armor_redeem(&emulator, &base).expect("a token");
     assert_eq!(emulator.requests(ARMOR_TOKEN_ROUTE), 2);
     let base = format!("{}/?fault=429=0*1", emulator.http);
     armor_reissue(&base, &token.access_token, 10_000).expect("a new token");

@@ -14,17 +14,11 @@ fn refresh_sends_what_the_session_was_begun_with() {
     let begun = session
         .begin(&emulator.vc_endpoint(), &jwt)
         .expect("a token");
-    assert_eq!(
-        (begun.endpoint.as_str(), begun.jwt.as_str()),
-        (emulator.vc_endpoint().as_str(), jwt.as_str())
-    );
+    assert_requested_with(&begun, &emulator.vc_endpoint(), &jwt);
 
     let refreshed = session.refresh().expect("a new token");
     assert_ne!(refreshed.access_token, begun.access_token);
-    assert_eq!(
-        (refreshed.endpoint.as_str(), refreshed.jwt.as_str()),
-        (emulator.vc_endpoint().as_str(), jwt.as_str())
-    );
+    assert_requested_with(&refreshed, &emulator.vc_endpoint(), &jwt);
     let again = session.refresh().expect("refresh works again");
     assert_ne!(again.access_token, refreshed.access_token);
     assert_eq!(emulator.requests(VC_ROUTE), 3);
@@ -36,11 +30,7 @@ fn a_session_not_begun_cannot_refresh() {
     let session = TestSession::new();
     let failure = session.refresh().unwrap_err();
     assert_eq!(failure.result, nt_result::NT_NO_SESSION);
-    assert!(
-        failure.message.contains("has not begun"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "has not begun");
     // A begin that fails does not begin it either.
     let failing = emulator.vc_endpoint_with_fault("status=500");
     assert_eq!(
@@ -57,11 +47,7 @@ fn a_session_not_begun_cannot_refresh() {
 #[test]
 fn failed_calls_leave_the_session_as_it_was() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
-    let jwt = fresh_jwt();
-    session
-        .begin(&emulator.vc_endpoint(), &jwt)
-        .expect("a session");
+    let (session, jwt) = TestSession::begun(&emulator);
 
     let expired = jwt_expiring_at(now_unix_s() - 60);
     for (endpoint, jwt, kind) in [
@@ -86,10 +72,7 @@ fn failed_calls_leave_the_session_as_it_was() {
         assert_eq!(failure.result, kind, "{}", failure.message);
     }
     let refreshed = session.refresh().expect("the old session still refreshes");
-    assert_eq!(
-        (refreshed.endpoint.as_str(), refreshed.jwt.as_str()),
-        (emulator.vc_endpoint().as_str(), jwt.as_str())
-    );
+    assert_requested_with(&refreshed, &emulator.vc_endpoint(), &jwt);
 
     // A refresh that fails (the service is gone) changes nothing either.
     let endpoint = emulator.vc_endpoint();
@@ -110,46 +93,33 @@ fn failed_calls_leave_the_session_as_it_was() {
 #[test]
 fn begin_again_replaces_what_the_session_holds() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
     let (first, second) = (fresh_jwt(), fresh_jwt());
-    session
-        .begin(&emulator.vc_endpoint(), &first)
-        .expect("first");
+    let session = TestSession::begun_with(&emulator, &first);
     let other_tenant = emulator
         .vc_endpoint()
         .replace(TENANT, "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
     session.begin(&other_tenant, &second).expect("second");
     let refreshed = session.refresh().expect("a token");
-    assert_eq!(
-        (refreshed.endpoint.as_str(), refreshed.jwt.as_str()),
-        (other_tenant.as_str(), second.as_str())
-    );
+    assert_requested_with(&refreshed, &other_tenant, &second);
 }
 
 #[test]
 fn refresh_with_a_jwt_that_expired_since_begin_says_so() {
     let emulator = Emulator::start();
-    let session = TestSession::new();
     // Valid for two seconds: begun now, refreshed after it expired.
     let jwt = jwt_expiring_at(now_unix_s() + 2);
-    session
-        .begin(&emulator.vc_endpoint(), &jwt)
-        .expect("a session");
+    let session = TestSession::begun_with(&emulator, &jwt);
     std::thread::sleep(std::time::Duration::from_millis(2_200));
     let failure = session.refresh().unwrap_err();
     assert_eq!(failure.result, nt_result::NT_EXPIRED_JWT);
-    assert!(
-        failure.message.contains("expired at"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "expired at");
     assert_failure_has_no_secret(&failure, &[&jwt]);
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
 
-/// A GUID-shaped tenant for thread `index`, so that each thread has its own endpoint.
-fn tenant_for(index: usize) -> String {
-    format!("{index:08x}-0000-4000-8000-{index:012x}")
+/// The endpoint of a GUID-shaped tenant for thread `index`, so that each thread has its own.
+fn endpoint_for(emulator: &Emulator, index: usize) -> String {
+    emulator.vc_endpoint_for(&format!("{index:08x}-0000-4000-8000-{index:012x}"))
 }
 
 #[test]
@@ -159,27 +129,17 @@ fn sixteen_threads_with_their_own_sessions_never_see_each_other() {
         for index in 0..16 {
             let emulator = &emulator;
             scope.spawn(move || {
-                let endpoint = format!(
-                    "{}/v1/oauth2/v2.0/{}/token",
-                    emulator.http,
-                    tenant_for(index)
-                );
+                let endpoint = endpoint_for(emulator, index);
                 let session = TestSession::new();
                 for round in 0..12 {
                     // Each thread begins again with a new JWT now and then, and refreshes in
                     // between: every token must carry this thread's current pair.
                     let jwt = fresh_jwt();
                     let begun = session.begin(&endpoint, &jwt).expect("begin");
-                    assert_eq!(
-                        (begun.endpoint.as_str(), begun.jwt.as_str()),
-                        (endpoint.as_str(), jwt.as_str())
-                    );
+                    assert_requested_with(&begun, &endpoint, &jwt);
                     for _ in 0..(round % 3) {
                         let refreshed = session.refresh().expect("refresh");
-                        assert_eq!(
-                            (refreshed.endpoint.as_str(), refreshed.jwt.as_str()),
-                            (endpoint.as_str(), jwt.as_str())
-                        );
+                        assert_requested_with(&refreshed, &endpoint, &jwt);
                     }
                 }
             });
@@ -194,16 +154,7 @@ fn one_session_shared_by_threads_stays_consistent() {
     let emulator = Emulator::start();
     let session = TestSession::new();
     let pairs: Vec<(String, String)> = (0..4)
-        .map(|index| {
-            (
-                format!(
-                    "{}/v1/oauth2/v2.0/{}/token",
-                    emulator.http,
-                    tenant_for(index)
-                ),
-                fresh_jwt(),
-            )
-        })
+        .map(|index| (endpoint_for(&emulator, index), fresh_jwt()))
         .collect();
     session.begin(&pairs[0].0, &pairs[0].1).expect("a session");
     std::thread::scope(|scope| {

@@ -35,7 +35,7 @@ fn tlspc_token_over_http() {
         "{}",
         token.trace
     );
-    assert!(token.trace.contains("-> HTTP 200 OK"), "{}", token.trace);
+    assert_contains(&token.trace, "-> HTTP 200 OK");
     assert_no_secret(&token.trace, &[&jwt, &token.access_token]);
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
@@ -70,11 +70,7 @@ fn jwt_without_exp_is_sent() {
     );
     let failure = vc_fetch(&emulator.vc_endpoint(), &jwt, 0).unwrap_err();
     assert_eq!(failure.status, 400);
-    assert!(
-        failure.message.contains("numeric exp"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "numeric exp");
     assert_eq!(emulator.requests(VC_ROUTE), 1);
 }
 

@@ -57,11 +57,7 @@ fn tlspc_endpoint_counts_as_sent_not_as_given() {
     let endpoint = format!("{}?pad={}", emulator.vc_endpoint(), "<>".repeat(15_000));
     let failure = vc_fetch(&endpoint, &fresh_jwt(), 10_000).unwrap_err();
     assert_eq!(failure.result, nt_result::NT_INVALID_URL, "{failure:?}");
-    assert!(
-        failure.message.contains("at most 65534 bytes"),
-        "{}",
-        failure.message
-    );
+    assert_contains(&failure.message, "at most 65534 bytes");
     assert_eq!(emulator.requests(VC_ROUTE), 0);
 }
 
@@ -71,24 +67,12 @@ fn armor_token_url_at_the_limit() {
     let emulator = Emulator::start();
     let base = format!("{}/", emulator.http);
     let largest = padded(&base, "auth/token", LARGEST);
-    let token = armor_fetch(
-        &largest,
-        &emulator.armor_code(),
-        "authorization_code",
-        10_000,
-    )
-    .expect("the largest URL is sent");
+    let token = armor_redeem(&emulator, &largest).expect("the largest URL is sent");
     assert_eq!(token.endpoint.len(), LARGEST);
     assert_eq!(emulator.requests(ARMOR_TOKEN_ROUTE), 1);
 
     let too_long = padded(&base, "auth/token", LARGEST + 1);
-    let failure = armor_fetch(
-        &too_long,
-        &emulator.armor_code(),
-        "authorization_code",
-        10_000,
-    )
-    .unwrap_err();
+    let failure = armor_redeem(&emulator, &too_long).unwrap_err();
     assert_refused_for_length(&failure);
     assert_eq!(emulator.requests(ARMOR_TOKEN_ROUTE), 1, "nothing was sent");
 }
@@ -96,13 +80,7 @@ fn armor_token_url_at_the_limit() {
 #[test]
 fn armor_reissue_url_at_the_limit() {
     let emulator = Emulator::start();
-    let token = armor_fetch(
-        &emulator.http,
-        &emulator.armor_code(),
-        "authorization_code",
-        10_000,
-    )
-    .expect("a token to reissue");
+    let token = armor_redeem(&emulator, &emulator.http).expect("a token to reissue");
     let base = format!("{}/", emulator.http);
     let largest = padded(&base, "auth/token/reissue", LARGEST);
     let reissued =

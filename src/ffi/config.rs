@@ -40,7 +40,8 @@ pub unsafe extern "C" fn nt_config_builder_set_proxy(
     unsafe {
         set_text(
             builder,
-            ("proxy_url", proxy_url, proxy_url_len),
+            "proxy_url",
+            (proxy_url, proxy_url_len),
             ConfigBuilder::set_proxy,
         )
     }
@@ -61,7 +62,8 @@ pub unsafe extern "C" fn nt_config_builder_add_ca_file(
     unsafe {
         set_text(
             builder,
-            ("path", path, path_len),
+            "path",
+            (path, path_len),
             ConfigBuilder::add_ca_file,
         )
     }
@@ -80,7 +82,7 @@ pub unsafe extern "C" fn nt_config_builder_add_ca_dir(
     path: *const u8,
     path_len: usize,
 ) -> nt_result {
-    unsafe { set_text(builder, ("path", path, path_len), ConfigBuilder::add_ca_dir) }
+    unsafe { set_text(builder, "path", (path, path_len), ConfigBuilder::add_ca_dir) }
 }
 
 /// Turns the builder into a configuration, checking the settings by making its first HTTP
@@ -133,7 +135,8 @@ pub unsafe extern "C" fn nt_config_free(config: *const Config) {
 /// As for the setters: `builder` used by one thread at a time, the text NULL or valid for its length.
 unsafe fn set_text(
     builder: *mut ConfigBuilder,
-    (name, text, text_len): (&str, *const u8, usize),
+    name: &str,
+    (text, text_len): (*const u8, usize),
     set: fn(&mut ConfigBuilder, &str) -> Result<(), Error>,
 ) -> nt_result {
     guard(|| {

@@ -1,6 +1,6 @@
 //! Exports for reading a failed call's error (`nt_error`).
 
-use super::{free_handle, guard, take_last_error, write_text, Out};
+use super::{free_handle, number_field, take_last_error, text_field};
 use crate::error::{nt_result, Error};
 use crate::handles;
 use std::panic::catch_unwind;
@@ -25,12 +25,7 @@ pub extern "C" fn nt_error_take_last() -> *mut Error {
 /// `out_kind` must be NULL or valid for a write of `uint32_t`.
 #[no_mangle]
 pub unsafe extern "C" fn nt_error_kind(e: *const Error, out_kind: *mut u32) -> nt_result {
-    guard(|| {
-        let error = unsafe { handles::borrow(e) }?;
-        let out_kind = Out::new("out_kind", out_kind)?;
-        unsafe { out_kind.write(error.kind() as u32) };
-        Ok(())
-    })
+    unsafe { number_field(e, ("out_kind", out_kind), |error| error.kind() as u32) }
 }
 
 /// The HTTP status the server answered with, for `NT_HTTP_STATUS` errors; 0 for other kinds.
@@ -41,12 +36,7 @@ pub unsafe extern "C" fn nt_error_kind(e: *const Error, out_kind: *mut u32) -> n
 /// `out_status` must be NULL or valid for a write of `uint16_t`.
 #[no_mangle]
 pub unsafe extern "C" fn nt_error_http_status(e: *const Error, out_status: *mut u16) -> nt_result {
-    guard(|| {
-        let error = unsafe { handles::borrow(e) }?;
-        let out_status = Out::new("out_status", out_status)?;
-        unsafe { out_status.write(error.status()) };
-        Ok(())
-    })
+    unsafe { number_field(e, ("out_status", out_status), Error::status) }
 }
 
 /// The error's message for people, e.g. `HTTP 401 Unauthorized from https://host/path:
@@ -63,7 +53,7 @@ pub unsafe extern "C" fn nt_error_message(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { error_text(e, out_ptr, out_len, Error::message) }
+    unsafe { text_field(e, out_ptr, out_len, Error::message) }
 }
 
 /// The error's trace: one line per attempt made (request, outcome, retry decision), without
@@ -80,7 +70,7 @@ pub unsafe extern "C" fn nt_error_trace(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { error_text(e, out_ptr, out_len, Error::trace) }
+    unsafe { text_field(e, out_ptr, out_len, Error::trace) }
 }
 
 /// Frees an error handle. NULL, or a handle freed already or never issued, is ignored.
@@ -90,19 +80,4 @@ pub unsafe extern "C" fn nt_error_trace(
 #[no_mangle]
 pub unsafe extern "C" fn nt_error_free(e: *mut Error) {
     free_handle(e);
-}
-
-/// Writes one text field of an error.
-unsafe fn error_text(
-    e: *const Error,
-    out_ptr: *mut *const u8,
-    out_len: *mut usize,
-    field: fn(&Error) -> &str,
-) -> nt_result {
-    guard(|| {
-        let error = unsafe { handles::borrow(e) }?;
-        let (out_ptr, out_len) = (Out::new("out_ptr", out_ptr)?, Out::new("out_len", out_len)?);
-        unsafe { write_text(field(error), out_ptr, out_len) };
-        Ok(())
-    })
 }

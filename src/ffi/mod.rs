@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::error::{nt_result, Error};
 use crate::handles::{self, Handle};
 use crate::http::CallOptions;
+use crate::token::Token;
 use std::any::Any;
 use std::cell::RefCell;
 use std::os::raw::c_char;
@@ -192,6 +193,66 @@ unsafe fn handle_out<T: Handle>(
         let value = call()?;
         // SAFETY: forwarded from the caller.
         unsafe { out.write(handles::issue(value)) };
+        Ok(())
+    })
+}
+
+/// Runs one of the calls that make a token, inside the panic boundary: `out_token` is checked
+/// first, then the configuration, timeout and cancellation are read (see [`call_options`]), and
+/// `call` is given them; its token is handed out as for [`handle_out`].
+///
+/// # Safety
+/// As for [`handle_out`] and [`call_options`].
+unsafe fn token_call(
+    out_token: *mut *mut Token,
+    (config, timeout_ms, cancel): (*const Config, u32, *const Cancel),
+    call: impl FnOnce(&CallOptions<'_>) -> Result<Token, Error>,
+) -> nt_result {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        handle_out("out_token", out_token, || {
+            call(&call_options(config, timeout_ms, cancel)?)
+        })
+    }
+}
+
+/// Writes one text field of a live handle as a borrowed view (`out_ptr`, `out_len`), inside the
+/// panic boundary.
+///
+/// # Safety
+/// `handle` as for [`handles::borrow`]; `out_ptr` and `out_len` NULL or valid for a write.
+unsafe fn text_field<T: Handle>(
+    handle: *const T,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+    field: fn(&T) -> &str,
+) -> nt_result {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let value = unsafe { handles::borrow(handle) }?;
+        let (out_ptr, out_len) = (Out::new("out_ptr", out_ptr)?, Out::new("out_len", out_len)?);
+        // SAFETY: forwarded from the caller; the text lives as long as the handle.
+        unsafe { write_text(field(value), out_ptr, out_len) };
+        Ok(())
+    })
+}
+
+/// Writes one number field of a live handle to `out` (named `out_name` in messages), inside the
+/// panic boundary.
+///
+/// # Safety
+/// `handle` as for [`handles::borrow`]; `out` NULL or valid for a write.
+unsafe fn number_field<T: Handle, N>(
+    handle: *const T,
+    (out_name, out): (&str, *mut N),
+    field: fn(&T) -> N,
+) -> nt_result {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let value = unsafe { handles::borrow(handle) }?;
+        let out = Out::new(out_name, out)?;
+        // SAFETY: forwarded from the caller.
+        unsafe { out.write(field(value)) };
         Ok(())
     })
 }

@@ -3,8 +3,9 @@
 use super::{call_options, free_handle, handle_out, vc_args};
 use crate::cancel::Cancel;
 use crate::config::Config;
-use crate::error::nt_result;
+use crate::error::{nt_result, Error};
 use crate::handles;
+use crate::http::CallOptions;
 use crate::session::VcSession;
 use crate::token::Token;
 
@@ -44,12 +45,15 @@ pub unsafe extern "C" fn nt_vc_session_begin(
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
-        handle_out("out_token", out_token, || {
-            let session = handles::borrow(session)?;
-            let options = call_options(config, timeout_ms, cancel)?;
-            let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
-            session.begin(endpoint, jwt, &options)
-        })
+        session_call(
+            session,
+            (config, timeout_ms, cancel),
+            out_token,
+            |session, options| {
+                let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
+                session.begin(endpoint, jwt, options)
+            },
+        )
     }
 }
 
@@ -68,13 +72,8 @@ pub unsafe extern "C" fn nt_vc_session_refresh(
     cancel: *const Cancel,
     out_token: *mut *mut Token,
 ) -> nt_result {
-    unsafe {
-        handle_out("out_token", out_token, || {
-            let session = handles::borrow(session)?;
-            let options = call_options(config, timeout_ms, cancel)?;
-            session.refresh(&options)
-        })
-    }
+    let options = (config, timeout_ms, cancel);
+    unsafe { session_call(session, options, out_token, VcSession::refresh) }
 }
 
 /// Frees a session and wipes its JWT. NULL, or a handle freed already or never issued, is
@@ -85,4 +84,26 @@ pub unsafe extern "C" fn nt_vc_session_refresh(
 #[no_mangle]
 pub unsafe extern "C" fn nt_vc_session_free(session: *mut VcSession) {
     free_handle(session);
+}
+
+/// Runs a session call inside the panic boundary: `out_token` is checked first, then the
+/// session borrowed, then the configuration, timeout and cancellation read, and `call` given
+/// the session and the options; its token is handed out as for `handle_out`.
+///
+/// # Safety
+/// `session` and the handles of `options` NULL or live during the call; `out_token` NULL or
+/// valid for a write.
+unsafe fn session_call(
+    session: *const VcSession,
+    (config, timeout_ms, cancel): (*const Config, u32, *const Cancel),
+    out_token: *mut *mut Token,
+    call: impl FnOnce(&VcSession, &CallOptions<'_>) -> Result<Token, Error>,
+) -> nt_result {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        handle_out("out_token", out_token, || {
+            let session = handles::borrow(session)?;
+            call(session, &call_options(config, timeout_ms, cancel)?)
+        })
+    }
 }

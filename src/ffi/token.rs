@@ -1,14 +1,12 @@
 //! Exports for the stateless token calls and for reading a token (`nt_token`).
 
 use super::{
-    armor_code_args, call_options, free_handle, guard, handle_out, text_arg, vc_args, write_text,
-    Out,
+    armor_code_args, free_handle, number_field, text_arg, text_field, token_call, vc_args,
 };
 use crate::armor;
 use crate::cancel::Cancel;
 use crate::config::Config;
 use crate::error::nt_result;
-use crate::handles;
 use crate::tlspc;
 use crate::token::Token;
 
@@ -40,10 +38,9 @@ pub unsafe extern "C" fn nt_vc_token_fetch(
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
-        handle_out("out_token", out_token, || {
-            let options = call_options(config, timeout_ms, cancel)?;
+        token_call(out_token, (config, timeout_ms, cancel), |options| {
             let (endpoint, jwt) = vc_args(endpoint, endpoint_len, jwt, jwt_len)?;
-            tlspc::fetch_token(endpoint, jwt, &options)
+            tlspc::fetch_token(endpoint, jwt, options)
         })
     }
 }
@@ -76,14 +73,13 @@ pub unsafe extern "C" fn nt_armor_token_fetch(
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
-        handle_out("out_token", out_token, || {
-            let options = call_options(config, timeout_ms, cancel)?;
+        token_call(out_token, (config, timeout_ms, cancel), |options| {
             let (base_url, code, grant_type) = armor_code_args(
                 (base_url, base_url_len),
                 (code, code_len),
                 (grant_type, grant_type_len),
             )?;
-            armor::fetch_token(base_url, code, grant_type, &options)
+            armor::fetch_token(base_url, code, grant_type, options)
         })
     }
 }
@@ -112,38 +108,12 @@ pub unsafe extern "C" fn nt_armor_token_reissue(
     out_token: *mut *mut Token,
 ) -> nt_result {
     unsafe {
-        handle_out("out_token", out_token, || {
-            let options = call_options(config, timeout_ms, cancel)?;
+        token_call(out_token, (config, timeout_ms, cancel), |options| {
             let base_url = text_arg("base_url", base_url, base_url_len)?;
             let access_token = text_arg("access_token", access_token, access_token_len)?;
-            armor::reissue_token(base_url, access_token, &options)
+            armor::reissue_token(base_url, access_token, options)
         })
     }
-}
-
-/// Writes one text field of a token as a borrowed view.
-unsafe fn token_text(
-    t: *const Token,
-    out_ptr: *mut *const u8,
-    out_len: *mut usize,
-    field: fn(&Token) -> &str,
-) -> nt_result {
-    guard(|| {
-        let token = unsafe { handles::borrow(t) }?;
-        let (out_ptr, out_len) = (Out::new("out_ptr", out_ptr)?, Out::new("out_len", out_len)?);
-        unsafe { write_text(field(token), out_ptr, out_len) };
-        Ok(())
-    })
-}
-
-/// Writes one number field of a token.
-unsafe fn token_number(t: *const Token, out: *mut i64, field: fn(&Token) -> i64) -> nt_result {
-    guard(|| {
-        let token = unsafe { handles::borrow(t) }?;
-        let out = Out::new("out", out)?;
-        unsafe { out.write(field(token)) };
-        Ok(())
-    })
 }
 
 /// The access token (secret).
@@ -161,7 +131,7 @@ pub unsafe extern "C" fn nt_token_access_token(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::access_token) }
+    unsafe { text_field(t, out_ptr, out_len, Token::access_token) }
 }
 
 /// The token type as sent (`Bearer` for TLSPC). Borrowed, as for `nt_token_access_token`.
@@ -174,7 +144,7 @@ pub unsafe extern "C" fn nt_token_token_type(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::token_type) }
+    unsafe { text_field(t, out_ptr, out_len, Token::token_type) }
 }
 
 /// The scope (TLSPC); empty when none was sent. Borrowed, as for `nt_token_access_token`.
@@ -187,7 +157,7 @@ pub unsafe extern "C" fn nt_token_scope(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::scope) }
+    unsafe { text_field(t, out_ptr, out_len, Token::scope) }
 }
 
 /// The id token (Armor, secret); empty when none was sent. Borrowed, as for
@@ -201,7 +171,7 @@ pub unsafe extern "C" fn nt_token_id_token(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::id_token) }
+    unsafe { text_field(t, out_ptr, out_len, Token::id_token) }
 }
 
 /// The URL the token was requested from: the endpoint as given (TLSPC), or the full
@@ -215,7 +185,7 @@ pub unsafe extern "C" fn nt_token_endpoint(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::endpoint) }
+    unsafe { text_field(t, out_ptr, out_len, Token::endpoint) }
 }
 
 /// The JWT the token was requested with (TLSPC, secret); empty for Armor. Borrowed, as for
@@ -229,7 +199,7 @@ pub unsafe extern "C" fn nt_token_jwt(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::jwt) }
+    unsafe { text_field(t, out_ptr, out_len, Token::jwt) }
 }
 
 /// The service's answer body as received (JSON, secret). Borrowed, as for
@@ -243,7 +213,7 @@ pub unsafe extern "C" fn nt_token_response_json(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::response_json) }
+    unsafe { text_field(t, out_ptr, out_len, Token::response_json) }
 }
 
 /// One line per attempt made for this token (request, outcome, retry decision); no secrets.
@@ -257,7 +227,7 @@ pub unsafe extern "C" fn nt_token_trace(
     out_ptr: *mut *const u8,
     out_len: *mut usize,
 ) -> nt_result {
-    unsafe { token_text(t, out_ptr, out_len, Token::trace) }
+    unsafe { text_field(t, out_ptr, out_len, Token::trace) }
 }
 
 /// `expires_in` as the service sent it: seconds (TLSPC) or minutes (Armor).
@@ -268,7 +238,7 @@ pub unsafe extern "C" fn nt_token_trace(
 /// `out` must be NULL or valid for a write of `int64_t`.
 #[no_mangle]
 pub unsafe extern "C" fn nt_token_expires_in(t: *const Token, out: *mut i64) -> nt_result {
-    unsafe { token_number(t, out, Token::expires_in) }
+    unsafe { number_field(t, ("out", out), Token::expires_in) }
 }
 
 /// When the token expires, in milliseconds since the Unix epoch (UTC): the time the answer
@@ -280,7 +250,7 @@ pub unsafe extern "C" fn nt_token_expires_in(t: *const Token, out: *mut i64) -> 
 /// `out` must be NULL or valid for a write of `int64_t`.
 #[no_mangle]
 pub unsafe extern "C" fn nt_token_expires_at_unix_ms(t: *const Token, out: *mut i64) -> nt_result {
-    unsafe { token_number(t, out, Token::expires_at_unix_ms) }
+    unsafe { number_field(t, ("out", out), Token::expires_at_unix_ms) }
 }
 
 /// Frees a token and wipes its secrets. NULL, or a handle freed already or never issued, is
