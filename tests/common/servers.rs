@@ -2,15 +2,16 @@
 //! one-connection echo server, and a port nothing listens on.
 
 use super::*;
+use native_token_emulator::launcher::{self, Launched};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A running emulator, killed (and its files removed) on drop.
 pub struct Emulator {
-    child: Child,
+    process: Launched,
     /// `http://127.0.0.1:PORT`
     pub http: String,
     /// `https://127.0.0.1:PORT`
@@ -27,40 +28,33 @@ impl Emulator {
 
     /// Starts the emulator with extra arguments (e.g. `["--fault", "hang"]`).
     pub fn start_with(extra_args: &[&str]) -> Emulator {
-        let binary = helper_binary("native-token-emulator", "the emulator");
         let dir = unique_temp_path("native-token-test", "");
         std::fs::create_dir_all(&dir).expect("temp dir");
         let log = std::fs::File::create(dir.join("emulator.log")).expect("log file");
-        let child = Command::new(&binary)
+        let mut command = Command::new(built("native-token-emulator"));
+        command
             .arg("--cert-out")
             .arg(dir.join("cert.pem"))
             .args(extra_args)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("the emulator starts");
-        // Owned from here on, so that a panic below still kills it (in drop).
-        let mut emulator = Emulator {
-            child,
-            http: String::new(),
-            https: String::new(),
-            cert: PathBuf::new(),
-            dir,
-        };
-        let ready = read_announcement(&mut emulator.child, |line| {
-            if let Some(address) = line.strip_prefix("http: ") {
-                emulator.http = address.to_owned();
-            } else if let Some(address) = line.strip_prefix("https: ") {
-                emulator.https = address.to_owned();
-            } else if let Some(path) = line.strip_prefix("cert: ") {
-                emulator.cert = PathBuf::from(path);
-            }
+            .stderr(log);
+        let process = Launched::start(command, "emulator").unwrap_or_else(|e| {
+            let log = std::fs::read_to_string(dir.join("emulator.log")).unwrap_or_default();
+            let _ = std::fs::remove_dir_all(&dir);
+            panic!("{e}; its log:\n{log}")
         });
-        if ready {
-            return emulator;
+        let announced = |key: &str| {
+            process
+                .announced(key)
+                .unwrap_or_else(|| panic!("the emulator announced no {key}"))
+                .to_owned()
+        };
+        Emulator {
+            http: announced("http"),
+            https: announced("https"),
+            cert: PathBuf::from(announced("cert")),
+            process,
+            dir,
         }
-        let log = std::fs::read_to_string(emulator.dir.join("emulator.log")).unwrap_or_default();
-        panic!("the emulator exited before it was ready; its log:\n{log}");
     }
 
     /// The TLSPC token endpoint over HTTP.
@@ -105,8 +99,8 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The emulator first: its certificate and log are in the folder.
+        self.process.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -115,7 +109,7 @@ impl Drop for Emulator {
 /// killed on drop. It logs one line per proxied request (`CONNECT host:port` or
 /// `POST http://host:port/path`) to its log file.
 pub struct ForwardProxy {
-    child: Child,
+    process: Launched,
     /// `http://127.0.0.1:PORT`
     pub url: String,
     log: PathBuf,
@@ -123,29 +117,15 @@ pub struct ForwardProxy {
 
 impl ForwardProxy {
     pub fn start() -> ForwardProxy {
-        let binary = helper_binary("native-token-proxy", "the proxy");
         let log = unique_temp_path("native-token-proxy", ".log");
-        let child = Command::new(&binary)
-            .arg("--log")
-            .arg(&log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the proxy starts");
-        let mut proxy = ForwardProxy {
-            child,
-            url: String::new(),
-            log,
-        };
-        let ready = read_announcement(&mut proxy.child, |line| {
-            if let Some(url) = line.strip_prefix("proxy: ") {
-                proxy.url = url.to_owned();
-            }
-        });
-        if ready {
-            return proxy;
-        }
-        panic!("the proxy exited before it was ready");
+        let mut command = Command::new(built("native-token-proxy"));
+        command.arg("--log").arg(&log).stderr(Stdio::null());
+        let process = Launched::start(command, "proxy").unwrap_or_else(|e| panic!("{e}"));
+        let url = process
+            .announced("proxy")
+            .expect("the proxy announced its URL")
+            .to_owned();
+        ForwardProxy { process, url, log }
     }
 
     /// The request lines it has logged so far.
@@ -160,23 +140,14 @@ impl ForwardProxy {
 
 impl Drop for ForwardProxy {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
         let _ = std::fs::remove_file(&self.log);
     }
 }
 
-/// The path of `name`, a binary of the emulator's crate, which cargo builds beside the tests;
-/// `what` names it in the message when it is not built.
-fn helper_binary(name: &str, what: &str) -> PathBuf {
-    let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/debug")
-        .join(name);
-    assert!(
-        binary.exists(),
-        "{what} is not built; build it first with: scripts/cargo build -p native-token-emulator"
-    );
-    binary
+/// The path of `name`, a binary of the emulator's crate (built before the tests run).
+fn built(name: &str) -> PathBuf {
+    launcher::built_binary(name).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A path in the temporary folder that no other helper of any test process has:
@@ -188,20 +159,6 @@ fn unique_temp_path(prefix: &str, suffix: &str) -> PathBuf {
         std::process::id(),
         MADE.fetch_add(1, Ordering::SeqCst)
     ))
-}
-
-/// Reads what a helper process announces on its stdout, a line at a time to `on_line`, until
-/// it says `ready` (true) or exits first (false).
-fn read_announcement(child: &mut Child, mut on_line: impl FnMut(&str)) -> bool {
-    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    for line in stdout.lines() {
-        let line = line.expect("the helper's stdout");
-        if line == "ready" {
-            return true;
-        }
-        on_line(&line);
-    }
-    false
 }
 
 /// One HTTP/1.1 exchange over a fresh connection, for the emulator's helper routes.
