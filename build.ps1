@@ -88,7 +88,7 @@ function Restore-PinnedModules {
         $packages = Get-NuGetPackagesFolder
         foreach ($module in $missing) { $module.Path = Join-Path $packages $module.Tail }
         if (@($missing | Where-Object { -not (Test-Path -LiteralPath $_.Path) })) {
-            Write-Host "build: restoring $(($missing | ForEach-Object { "$($_.Id) $($_.Version)" }) -join ', ') (dotnet restore build/tools)"
+            [Console]::Error.WriteLine("build: restoring $(($missing | ForEach-Object { "$($_.Id) $($_.Version)" }) -join ', ') (dotnet restore build/tools)")
             & dotnet restore (Join-Path $PSScriptRoot 'build/tools') --nologo -v q
             if ($LASTEXITCODE) { throw 'dotnet restore build/tools failed.' }
         }
