@@ -5,8 +5,8 @@ NativeToken's build tasks (Invoke-Build). Run them through build.ps1, which rest
 
 .DESCRIPTION
 The one owner of: the crate version (Cargo.toml's [package] version, which the module ships as
-its ModuleVersion), the platform table (build/platforms.csv: Rid, RustTarget, Library, FileArch,
-one row per platform the release ships), the module's layout in out/NativeToken/, and how the
+its ModuleVersion), the platform table (build/platforms.csv: Rid, RustTarget, Library, one row per
+platform the release ships), the module's layout in out/NativeToken/, and how the
 release workflow builds each platform's library and checks the package.
 #>
 param(
@@ -32,9 +32,9 @@ function Get-CrateVersion {
     $version
 }
 
-# Every platform the release ships (build/platforms.csv): Rid (the module's lib/<rid>/ folder),
-# RustTarget (the release workflow's Rust target), Library (the native library's file name) and
-# FileArch (what `file` says of a library for that platform).
+# Every platform the release ships (build/platforms.csv): Rid (the module's lib/<rid>/ folder, the
+# runtime id .NET uses), RustTarget (the release workflow's Rust target for it) and Library (the
+# native library's file name there).
 function Get-Platform([string] $Id) {
     $platforms = Import-Csv -LiteralPath (Join-Path $BuildRoot 'build/platforms.csv')
     if (-not $Id) { return $platforms }
@@ -137,6 +137,38 @@ function Write-ShippedManifest([string] $Folder) {
     [System.IO.File]::WriteAllText((Join-Path $Folder 'NativeToken.psd1'), $manifest)
 }
 
+# The platform a native library is for, from its header (ELF, PE or 64-bit Mach-O; their
+# machine fields), as a Rid: so a library for the wrong platform is caught on any build machine.
+function Get-LibraryRid([string] $Path) {
+    $bytes = [System.IO.File]::ReadAllBytes((Convert-Path -LiteralPath $Path))
+    $u16 = { param($at) [BitConverter]::ToUInt16($bytes, $at) }
+    $u32 = { param($at) [BitConverter]::ToUInt32($bytes, $at) }
+    if ($bytes.Length -lt 64) { return 'unknown' }
+    if ((& $u32 0) -eq 0x464C457F) {
+        $os, $machine = 'linux', (& $u16 18)
+        $architecture = @{ 0x3E = 'x64'; 0xB7 = 'arm64' }[[int]$machine]
+    }
+    elseif ((& $u16 0) -eq 0x5A4D) {
+        $header = & $u32 0x3C
+        if ($header + 6 -gt $bytes.Length -or (& $u32 $header) -ne 0x4550) { return 'unknown' }
+        $os, $machine = 'win', (& $u16 ($header + 4))
+        $architecture = @{ 0x8664 = 'x64'; 0xAA64 = 'arm64' }[[int]$machine]
+    }
+    elseif ((& $u32 0) -eq 0xFEEDFACFu) {
+        $os, $machine = 'osx', (& $u32 4)
+        $architecture = @{ 0x01000007 = 'x64'; 0x0100000C = 'arm64' }[[int]$machine]
+    }
+    else { return 'unknown' }
+    if (-not $architecture) { $architecture = 'machine 0x{0:X}' -f $machine }
+    "$os-$architecture"
+}
+
+# Fails unless the library at Path is for the platform Rid.
+function Assert-LibraryRid([string] $Path, [string] $Rid) {
+    $actual = Get-LibraryRid $Path
+    assert ($actual -eq $Rid) "$Path is a $actual library, not a $Rid one"
+}
+
 # Copies the libraries of the folder given with -PrebuiltLibs (lib/<rid>/<library>) into a
 # module's lib/: they win over the one built here for the same platform.
 function Copy-PrebuiltLibraries([string] $Destination) {
@@ -145,6 +177,7 @@ function Copy-PrebuiltLibraries([string] $Destination) {
     if (-not (Test-Path -LiteralPath $lib -PathType Container)) { throw "build: $PrebuiltLibs (-PrebuiltLibs, NATIVETOKEN_PREBUILT_LIBS) has no lib/ folder." }
     $lib = Convert-Path -LiteralPath $lib
     foreach ($library in Get-ChildItem -LiteralPath $lib -Recurse -File) {
+        Assert-LibraryRid $library.FullName $library.Directory.Name
         $copy = Join-Path $Destination ([System.IO.Path]::GetRelativePath($lib, $library.FullName))
         $null = New-Item -ItemType Directory -Force -Path (Split-Path $copy)
         Copy-Item -LiteralPath $library.FullName -Destination $copy -Force
@@ -193,7 +226,9 @@ task Module Library, Cmdlets, Help, {
     $null = New-Item -ItemType Directory -Path "$stage/en-US"
     Copy-Item powershell/NativeToken.psm1, target/dotnet/NativeToken/bin/Release/netstandard2.0/NativeToken.dll, LICENSE, README.md -Destination $stage
     Copy-Item target/dotnet/help/NativeToken.dll-Help.xml -Destination "$stage/en-US"
-    Copy-ShippedLibrary (Get-BuiltLibrary) "$stage/lib/$($platform.Rid)/$($platform.Library)"
+    $library = Get-BuiltLibrary
+    Assert-LibraryRid $library $platform.Rid
+    Copy-ShippedLibrary $library "$stage/lib/$($platform.Rid)/$($platform.Library)"
     Copy-PrebuiltLibraries "$stage/lib"
     Write-ShippedManifest $stage
     Install-Folder $stage (Join-Path $BuildRoot 'out/NativeToken')
@@ -268,14 +303,10 @@ task Version {
 task LibraryArtifact Library, {
     assert $Rid 'LibraryArtifact needs -Rid (a Rid of build/platforms.csv).'
     $platform = Get-TargetPlatform
-    $built = Get-BuiltLibrary
     $destination = "out/dist/lib/$($platform.Rid)/$($platform.Library)"
-    Copy-ShippedLibrary $built $destination
-    if (Get-Command file -CommandType Application -ErrorAction Ignore) {
-        $description = file -b $destination
-        print Cyan "${destination}: $description"
-        assert ($description -match [regex]::Escape($platform.FileArch)) "$destination is not a $($platform.FileArch) library"
-    }
+    Copy-ShippedLibrary (Get-BuiltLibrary) $destination
+    Assert-LibraryRid $destination $platform.Rid
+    print Cyan "${destination}: a $($platform.Rid) library, $((Get-Item -LiteralPath $destination).Length) bytes"
     if ($IsLinux -and (Get-Command objdump -CommandType Application -ErrorAction Ignore)) {
         $glibc = objdump -T $destination | Select-String -AllMatches 'GLIBC_[0-9.]+' | ForEach-Object { $_.Matches.Value } |
             Sort-Object { [version]($_ -replace '^GLIBC_', '' -replace '^(\d+)$', '$1.0') } -Unique | Select-Object -Last 1
@@ -292,12 +323,15 @@ task TestToolsArtifact Emulator, {
     }
 }
 
-# Synopsis: Checks that -PrebuiltLibs has the library of every platform of build/platforms.csv.
+# Synopsis: Checks that -PrebuiltLibs has the library of every platform of build/platforms.csv, each for its platform.
 task CheckLibraries {
-    $missing = foreach ($platform in Get-Platform) {
-        $library = Join-Path $PrebuiltLibs "lib/$($platform.Rid)/$($platform.Library)"
-        if (Test-Path -LiteralPath $library) { print Cyan "found lib/$($platform.Rid)/$($platform.Library) ($((Get-Item -LiteralPath $library).Length) bytes)" }
-        else { "lib/$($platform.Rid)/$($platform.Library)" }
+    $missing = @()
+    foreach ($platform in Get-Platform) {
+        $name = "lib/$($platform.Rid)/$($platform.Library)"
+        $library = Join-Path $PrebuiltLibs $name
+        if (-not (Test-Path -LiteralPath $library)) { $missing += $name; continue }
+        Assert-LibraryRid $library $platform.Rid
+        print Cyan "found $name ($((Get-Item -LiteralPath $library).Length) bytes)"
     }
     assert (-not $missing) "missing $($missing -join ', ')"
 }
