@@ -70,8 +70,8 @@ function Get-NuGetPackagesFolder {
     ($line -replace '^global-packages:\s*', '').Trim()
 }
 
-# Returns the manifest path of every pinned module, restoring build/tools first when one is not
-# where NuGet puts it; quick when the records are current.
+# Returns every pinned module (Id, Version, Path of its manifest), restoring build/tools first when
+# one is not where NuGet puts it; quick when the records are current.
 function Restore-PinnedModules {
     $records = Join-Path $PSScriptRoot 'target/tools'
     $null = New-Item -ItemType Directory -Force -Path $records
