@@ -89,6 +89,7 @@ function Invoke-Cargo {
 }
 
 # The command line of a new process of this PowerShell: the pinned pwsh runs as `dotnet pwsh.dll`.
+# Callers wrap it in @(): one element (an apphost pwsh) comes back as a string.
 function Get-PwshCommand {
     $path = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
     if ([System.IO.Path]::GetFileNameWithoutExtension($path) -eq 'dotnet') {
@@ -261,11 +262,11 @@ task Package Build, {
         HOME = $store; LOCALAPPDATA = $store; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null
         NT_REPOSITORY = $repository; NT_MODULE = Join-Path $BuildRoot 'out/NativeToken'
     }
-    $pwsh = Get-PwshCommand
+    $pwsh = @(Get-PwshCommand)
     Push-Location $store
     try {
         Invoke-WithEnvironment $environment {
-            exec { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $publish }
+            exec { & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $publish.ToString() }
         }
     }
     finally { Pop-Location }
@@ -275,17 +276,7 @@ task Package Build, {
     print Green "package: $package"
 }
 
-# --- Testing ------------------------------------------------------------------------------------
-
-# Synopsis: The module's Pester suite (tests/module/Invoke-ModuleTests.ps1) in a new -TestHost process, against $env:NATIVETOKEN_TEST_MODULE or out/NativeToken.
-task Test {
-    $command = if ($TestHost -eq 'powershell') { @('powershell') } else { Get-PwshCommand }
-    $arguments = @('-NoProfile', '-NonInteractive')
-    if ($IsWindows) { $arguments += @('-ExecutionPolicy', 'Bypass') }
-    exec { & $command[0] @($command | Select-Object -Skip 1) @arguments -File tests/module/Invoke-ModuleTests.ps1 }
-}
-
-# --- The release workflow's steps ---------------------------------------------------------------
+# --- What the build uses ------------------------------------------------------------------------
 
 # Synopsis: Lists the pinned PowerShell modules build.ps1 restored (target/tools/*.psd1 records where each is).
 task Tools {
@@ -298,6 +289,18 @@ task Tools {
 task Version {
     Get-CrateVersion
 }
+
+# --- Testing ------------------------------------------------------------------------------------
+
+# Synopsis: The module's Pester suite (tests/module/Invoke-ModuleTests.ps1) in a new -TestHost process, against $env:NATIVETOKEN_TEST_MODULE or out/NativeToken.
+task Test {
+    $command = @(if ($TestHost -eq 'powershell') { 'powershell' } else { Get-PwshCommand })
+    $arguments = @('-NoProfile', '-NonInteractive')
+    if ($IsWindows) { $arguments += @('-ExecutionPolicy', 'Bypass') }
+    exec { & $command[0] @($command | Select-Object -Skip 1) @arguments -File tests/module/Invoke-ModuleTests.ps1 }
+}
+
+# --- The release workflow's steps ---------------------------------------------------------------
 
 # Synopsis: The release workflow's build of one platform's library (-Rid) into out/dist/lib/<rid>/, checked to be for that platform.
 task LibraryArtifact Library, {
