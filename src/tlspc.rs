@@ -15,7 +15,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Shown when the endpoint is not a URL.
-const ENDPOINT_FORM: &str = "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token";
+pub(crate) const ENDPOINT_FORM: &str =
+    "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token";
 
 /// Posts `jwt` to `endpoint` and returns the checked token. Refuses a malformed or expired JWT
 /// before anything is sent. No error mentions the JWT, even if the server echoes it.

@@ -131,9 +131,40 @@ unsafe fn vc_args<'a>(
     // SAFETY: forwarded from the caller.
     unsafe {
         Ok((
-            text_arg("endpoint", endpoint, endpoint_len)?,
+            url_arg(
+                "endpoint",
+                endpoint,
+                endpoint_len,
+                crate::tlspc::ENDPOINT_FORM,
+            )?,
             text_arg("jwt", jwt, jwt_len)?,
         ))
+    }
+}
+
+/// A URL argument: as [`text_arg`], except that a value too long to take that is not an
+/// absolute http(s) URL at all is refused as such (`NT_INVALID_URL`): what it is says more than
+/// its length (and a caller may word that kind its own way).
+///
+/// # Safety
+/// As for [`text_arg`].
+unsafe fn url_arg<'a>(
+    name: &str,
+    ptr: *const u8,
+    len: usize,
+    expected_form: &str,
+) -> Result<&'a str, Error> {
+    // SAFETY: forwarded from the caller.
+    let too_long = match unsafe { text_arg(name, ptr, len) } {
+        Err(error) if len > MAX_INPUT_BYTES && !ptr.is_null() => error,
+        other => return other,
+    };
+    // SAFETY: the caller promises `len` readable bytes at the non-null `ptr`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    match std::str::from_utf8(bytes).map(|text| crate::url_check::checked_url(text, expected_form))
+    {
+        Ok(Err(not_a_url)) if not_a_url.kind() == nt_result::NT_INVALID_URL => Err(not_a_url),
+        _ => Err(too_long),
     }
 }
 
