@@ -16,32 +16,40 @@ namespace NativeToken
         internal delegate NativeResult Call(ConfigHandle config, uint timeoutMs, TokenHandle token);
 
         private readonly PSCmdlet _cmdlet;
+        private readonly string _url;
+        private readonly string _path;
         private readonly Uri? _target;
-        private readonly string _shownTarget;
         private readonly bool _verbose;
         private readonly long _started;
 
         /// <summary>
-        /// Starts a request to the URL shown as <paramref name="shownTarget"/> (<see cref="Show"/>),
-        /// whose Uri (null when it does not parse) is <paramref name="target"/>; with verbose
-        /// output on, writes "POST &lt;shown target&gt; (&lt;what&gt;)" first, naming the URL only
-        /// when it is one (a value that is not may be a secret given in the wrong place).
+        /// Starts a request to <paramref name="url"/> + <paramref name="path"/>, whose Uri (null
+        /// when it does not parse) is <paramref name="target"/>; with verbose output on, writes
+        /// "POST &lt;shown target&gt; (&lt;what&gt;)" first, naming the URL only when it is one
+        /// (a value that is not may be a secret given in the wrong place).
         /// </summary>
-        internal TokenRequest(PSCmdlet cmdlet, string shownTarget, Uri? target, string what, bool verbose)
+        internal TokenRequest(PSCmdlet cmdlet, string url, string path, Uri? target, string what, bool verbose)
         {
             _cmdlet = cmdlet;
+            _url = url;
+            _path = path;
             _target = target;
-            _shownTarget = shownTarget;
             _verbose = verbose;
             if (verbose)
             {
                 if (target != null)
                 {
-                    cmdlet.WriteVerbose("POST " + _shownTarget + " (" + what + ")");
+                    cmdlet.WriteVerbose("POST " + ShownTarget + " (" + what + ")");
                 }
                 _started = Stopwatch.GetTimestamp();
             }
         }
+
+        /// <summary>
+        /// The URL as verbose lines and error targets show it (<see cref="Show"/>): made only when
+        /// one of them needs it, not on every call.
+        /// </summary>
+        private string ShownTarget => (_target == null || _target.UserInfo.Length == 0 ? _url : Show(_url)) + _path;
 
         /// <summary>
         /// A URL as the module shows it (verbose lines, ShouldProcess and error targets): as given,
@@ -85,7 +93,7 @@ namespace NativeToken
                     {
                         _cmdlet.Throw(Errors.Native(_cmdlet, result, null, _verbose, message: reworded));
                     }
-                    _cmdlet.ThrowNative(result, _shownTarget, _verbose);
+                    _cmdlet.ThrowNative(result, ShownTarget, _verbose);
                 }
                 if (_verbose)
                 {
@@ -96,6 +104,6 @@ namespace NativeToken
         }
 
         /// <summary>A failure reading the token (the library out of order), as the cmdlet's terminating error.</summary>
-        internal void Fail(NativeResult result) => _cmdlet.ThrowNative(result, _shownTarget, _verbose);
+        internal void Fail(NativeResult result) => _cmdlet.ThrowNative(result, ShownTarget, _verbose);
     }
 }

@@ -62,7 +62,7 @@ namespace NativeToken.Commands
 
             string baseUrl = ArmorApi.BaseUrl(armorSession);
             string code = Code!;
-            var request = new TokenRequest(this, TokenRequest.Show(baseUrl) + ArmorApi.TokenPath, TargetCache.ArmorBases.Get(baseUrl), "authorization code grant", verbose);
+            var request = new TokenRequest(this, baseUrl, ArmorApi.TokenPath, TargetCache.ArmorBases.Get(baseUrl), "authorization code grant", verbose);
             PSObject output = request.Run(
                 (config, timeoutMs, token) => NativeCall.Armor(NativeCall.ArmorOperation.Redeem, config, baseUrl, code, timeoutMs, _cancellation, token),
                 token => Output(request, token, verbose));

@@ -267,7 +267,7 @@ namespace NativeToken.Commands
 
         /// <summary>A request to the token endpoint (writes the verbose "POST" line).</summary>
         private TokenRequest StartRequest(string endpoint, bool verbose) =>
-            new TokenRequest(this, TokenRequest.Show(endpoint), TargetCache.Endpoints.Get(endpoint), "client credentials grant, JWT assertion", verbose);
+            new TokenRequest(this, endpoint, "", TargetCache.Endpoints.Get(endpoint), "client credentials grant, JWT assertion", verbose);
 
         /// <summary>
         /// The JWT of a session: a PSCredential (its password), a SecureString, or a string;

@@ -43,14 +43,13 @@ namespace NativeToken.Commands
             ArmorApi.CheckApiVersion(this, ApiVersion ?? PSValues.ToText(PSValues.Get(armorSession, "ApiVersion")));
             string accessToken = Token ?? SessionToken(armorSession!);
             string baseUrl = ArmorApi.BaseUrl(armorSession);
-            string shownTarget = TokenRequest.Show(baseUrl) + ArmorApi.ReissuePath;
             // The target names the URL, never the token (the original showed the token here).
-            if (!ShouldProcess(shownTarget, "Retrieve a new authentication token for the Armor session"))
+            if (!ShouldProcess(TokenRequest.Show(baseUrl) + ArmorApi.ReissuePath, "Retrieve a new authentication token for the Armor session"))
             {
                 return;
             }
 
-            var request = new TokenRequest(this, shownTarget, TargetCache.ArmorBases.Get(baseUrl), "session renewal", verbose);
+            var request = new TokenRequest(this, baseUrl, ArmorApi.ReissuePath, TargetCache.ArmorBases.Get(baseUrl), "session renewal", verbose);
             KeyValuePair<string, long> renewed = request.Run(
                 (config, timeoutMs, token) => NativeCall.Armor(NativeCall.ArmorOperation.Reissue, config, baseUrl, accessToken, timeoutMs, _cancellation, token),
                 token =>
