@@ -9,7 +9,7 @@ use reqwest::Url;
 use serde::Serialize;
 
 /// The URL argument of Armor calls, as its messages name it.
-const BASE_URL: UrlRole = UrlRole {
+pub(crate) const BASE_URL: UrlRole = UrlRole {
     name: "base URL",
     form: "https://api.armor.com:443",
 };

@@ -15,7 +15,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// The URL argument of TLSPC calls, as its messages name it.
-const ENDPOINT: UrlRole = UrlRole {
+pub(crate) const ENDPOINT: UrlRole = UrlRole {
     name: "endpoint",
     form: "https://api.venafi.cloud/v1/oauth2/v2.0/<tenant-guid>/token",
 };

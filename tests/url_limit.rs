@@ -98,3 +98,45 @@ fn armor_reissue_url_at_the_limit() {
         "nothing was sent"
     );
 }
+
+#[test]
+fn an_over_long_value_that_is_no_url_is_refused_as_no_url() {
+    // Past the 64 KiB input limit, what a URL argument is says more than its length: text that
+    // is not an absolute http(s) URL is NT_INVALID_URL (which the module words as VenafiPS's
+    // -Endpoint check does); a URL that long is still refused for its length.
+    let emulator = Emulator::start();
+    let no_url = "x".repeat(70_000);
+    let long_url = padded(&emulator.vc_endpoint(), "", 70_000);
+    let token = armor_redeem(&emulator, &emulator.http).expect("a token to reissue");
+    let cases: [(&str, Failure, nt_result); 4] = [
+        (
+            "endpoint, no URL",
+            vc_fetch(&no_url, &fresh_jwt(), 10_000).unwrap_err(),
+            nt_result::NT_INVALID_URL,
+        ),
+        (
+            "endpoint, a URL",
+            vc_fetch(&long_url, &fresh_jwt(), 10_000).unwrap_err(),
+            nt_result::NT_INVALID_ARGUMENT,
+        ),
+        (
+            "Armor base URL, no URL",
+            armor_redeem(&emulator, &no_url).unwrap_err(),
+            nt_result::NT_INVALID_URL,
+        ),
+        (
+            "Armor reissue base URL, no URL",
+            armor_reissue(&no_url, &token.access_token, 10_000).unwrap_err(),
+            nt_result::NT_INVALID_URL,
+        ),
+    ];
+    for (case, failure, expected) in cases {
+        assert_eq!(failure.result, expected, "{case}: {failure:?}");
+        assert!(
+            !failure.message.contains("xxxxxxxx"),
+            "{case}: {}",
+            failure.message
+        );
+    }
+    assert_eq!(emulator.requests(VC_ROUTE), 0, "nothing was sent");
+}

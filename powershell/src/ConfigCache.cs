@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using NativeToken.Interop;
 
 namespace NativeToken
@@ -45,17 +44,17 @@ namespace NativeToken
         private static int s_count;
 
         /// <summary>
-        /// The configuration for these settings, with a reference taken for the caller
-        /// (DangerousRelease when the call is done); null and an error if it cannot be built.
+        /// The configuration for these settings, leased to the caller (dispose the lease when the
+        /// call is done); null and an error if it cannot be built.
         /// </summary>
-        internal static ConfigHandle? Acquire(
+        internal static ConfigLease? Acquire(
             Cmdlet cmdlet, string? proxy, string? proxySource, string? caFile, string? caDir, bool verbose, out ErrorRecord? error)
         {
             error = null;
-            ConfigHandle? handle = Find(proxy, caFile, caDir);
-            if (handle != null)
+            ConfigLease? lease = Find(proxy, caFile, caDir);
+            if (lease != null)
             {
-                return handle;
+                return lease;
             }
 
             // Built outside the lock: it reads CA files and makes an HTTP client.
@@ -87,7 +86,7 @@ namespace NativeToken
             }
         }
 
-        private static ConfigHandle? Find(string? proxy, string? caFile, string? caDir)
+        private static ConfigLease? Find(string? proxy, string? caFile, string? caDir)
         {
             lock (Gate)
             {
@@ -102,8 +101,8 @@ namespace NativeToken
             return null;
         }
 
-        /// <summary>Moves entry i to the front and takes a reference for the caller. Under the lock.</summary>
-        private static ConfigHandle Use(int i)
+        /// <summary>Moves entry i to the front and leases it to the caller. Under the lock.</summary>
+        private static ConfigLease Use(int i)
         {
             Entry entry = s_entries[i]!;
             if (i != 0)
@@ -111,114 +110,37 @@ namespace NativeToken
                 Array.Copy(s_entries, 0, s_entries, 1, i);
                 s_entries[0] = entry;
             }
-            bool added = false;
-            entry.Handle.DangerousAddRef(ref added);
-            return entry.Handle;
+            return new ConfigLease(entry.Handle);
         }
 
-        private static unsafe ConfigHandle? Build(
+        private static ConfigHandle? Build(
             Cmdlet cmdlet, string? proxy, string? proxySource, string? caFile, string? caDir, bool verbose, out ErrorRecord? error)
         {
             error = null;
-            using (var builder = new ConfigBuilderHandle())
+            string[]? caDirs = caDir?.Split(new[] { Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries);
+            NativeResult result = NativeConfig.Build(proxy, caFile, caDirs, out ConfigHandle? config, out NativeConfig.Step failed);
+            if (result != NativeResult.Ok)
             {
-                IntPtr raw;
-                uint rc = NativeMethods.nt_config_builder_new(&raw);
-                if (rc != NativeMethods.Ok)
-                {
-                    error = Errors.Native(cmdlet, rc, null, verbose);
-                    return null;
-                }
-                builder.Adopt(raw);
-
-                if (proxy != null)
-                {
-                    rc = Set(builder.DangerousGetHandle(), Setting.Proxy, proxy);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        error = Errors.Native(cmdlet, rc, null, verbose, " (the proxy set by " + proxySource + ")");
-                        return null;
-                    }
-                }
-                if (caFile != null)
-                {
-                    rc = Set(builder.DangerousGetHandle(), Setting.CaFile, caFile);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        error = Errors.Native(cmdlet, rc, null, verbose, " (set by SSL_CERT_FILE)");
-                        return null;
-                    }
-                }
-                if (caDir != null)
-                {
-                    foreach (string directory in caDir.Split(Path.PathSeparator))
-                    {
-                        if (directory.Length == 0)
-                        {
-                            continue;
-                        }
-                        rc = Set(builder.DangerousGetHandle(), Setting.CaDir, directory);
-                        if (rc != NativeMethods.Ok)
-                        {
-                            error = Errors.Native(cmdlet, rc, null, verbose, " (set by SSL_CERT_DIR)");
-                            return null;
-                        }
-                    }
-                }
-
-                var config = new ConfigHandle();
-                IntPtr built;
-                rc = NativeMethods.nt_config_builder_build(builder.DangerousGetHandle(), &built);
-                builder.Consumed();
-                if (rc != NativeMethods.Ok)
-                {
-                    error = Errors.Native(cmdlet, rc, null, verbose, " (settings: " + Describe(proxySource, caFile, caDir) + ")");
-                    config.Dispose();
-                    return null;
-                }
-                config.Adopt(built);
-                return config;
+                error = Errors.Native(cmdlet, result, null, verbose, FailedSetting(failed, proxySource, caFile, caDir));
             }
+            return config;
         }
 
-        private enum Setting
+        /// <summary>What an error's message adds to say which setting it came from.</summary>
+        private static string? FailedSetting(NativeConfig.Step failed, string? proxySource, string? caFile, string? caDir)
         {
-            Proxy,
-            CaFile,
-            CaDir,
-        }
-
-        private static unsafe uint Set(IntPtr builder, Setting setting, string value)
-        {
-            int length = NativeText.Utf8.GetByteCount(value);
-            byte* heap = null;
-            byte* stack = stackalloc byte[length <= NativeText.StackBytes ? length : 0];
-            byte* bytes = length <= NativeText.StackBytes ? stack : (heap = (byte*)Marshal.AllocHGlobal(length));
-            fixed (char* chars = value)
+            switch (failed)
             {
-                NativeText.Utf8.GetBytes(chars, value.Length, bytes, length);
-            }
-            try
-            {
-                var size = (UIntPtr)(uint)length;
-                switch (setting)
-                {
-                    case Setting.Proxy:
-                        return NativeMethods.nt_config_builder_set_proxy(builder, bytes, size);
-                    case Setting.CaFile:
-                        return NativeMethods.nt_config_builder_add_ca_file(builder, bytes, size);
-                    default:
-                        return NativeMethods.nt_config_builder_add_ca_dir(builder, bytes, size);
-                }
-            }
-            finally
-            {
-                // A proxy URL may hold a user name and password.
-                NativeText.Zero(bytes, length);
-                if (heap != null)
-                {
-                    Marshal.FreeHGlobal((IntPtr)heap);
-                }
+                case NativeConfig.Step.Proxy:
+                    return " (the proxy set by " + proxySource + ")";
+                case NativeConfig.Step.CaFile:
+                    return " (set by SSL_CERT_FILE)";
+                case NativeConfig.Step.CaDir:
+                    return " (set by SSL_CERT_DIR)";
+                case NativeConfig.Step.Build:
+                    return " (settings: " + Describe(proxySource, caFile, caDir) + ")";
+                default:
+                    return null;
             }
         }
 

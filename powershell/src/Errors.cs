@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
@@ -15,64 +16,38 @@ namespace NativeToken
     /// </summary>
     internal static class Errors
     {
-        internal const string DataKind = "NativeTokenErrorKind";
-        internal const string DataResult = "NativeTokenResult";
-        internal const string DataStatus = "HttpStatus";
-        internal const string DataTrace = "NativeTokenTrace";
-
         /// <summary>A problem found before any native call (missing session, bad argument).</summary>
-        internal static ErrorRecord Argument(string id, string message, object? target, string kind = "InvalidArgument")
+        internal static ErrorRecord Argument(string id, string message, object? target)
         {
             var exception = new ArgumentException(message);
-            exception.Data[DataKind] = kind;
+            exception.Data[DataKind] = "InvalidArgument";
             return new ErrorRecord(exception, "NativeToken." + id, ErrorCategory.InvalidArgument, target);
         }
 
-        /// <summary>
-        /// Takes the calling thread's last native error (right after the call that returned
-        /// <paramref name="result"/>), frees it, writes its trace as verbose lines when asked,
-        /// and makes the ErrorRecord. <paramref name="suffix"/> is appended to the message (it
-        /// says which setting a configuration error came from).
-        /// </summary>
-        internal static unsafe ErrorRecord Native(Cmdlet cmdlet, uint result, string? target, bool verbose, string? suffix = null)
-        {
-            uint kind = result;
-            int status = 0;
-            string? message = null;
-            string? trace = null;
-            using (var error = new ErrorHandle())
-            {
-                error.Adopt(NativeMethods.nt_error_take_last());
-                if (!error.IsInvalid)
-                {
-                    IntPtr e = error.DangerousGetHandle();
-                    uint k;
-                    if (NativeMethods.nt_error_kind(e, &k) == NativeMethods.Ok)
-                    {
-                        kind = k;
-                    }
-                    ushort s;
-                    if (NativeMethods.nt_error_http_status(e, &s) == NativeMethods.Ok)
-                    {
-                        status = s;
-                    }
-                    byte* p;
-                    UIntPtr n;
-                    if (NativeMethods.nt_error_message(e, &p, &n) == NativeMethods.Ok)
-                    {
-                        message = NativeText.Decode(p, n);
-                    }
-                    if (NativeMethods.nt_error_trace(e, &p, &n) == NativeMethods.Ok)
-                    {
-                        trace = NativeText.Decode(p, n);
-                    }
-                }
-            }
+        // The Exception.Data entries of the module's errors (docs/ERRORS.md).
+        private const string DataKind = "NativeTokenErrorKind";
+        private const string DataResult = "NativeTokenResult";
+        private const string DataStatus = "HttpStatus";
+        private const string DataTrace = "NativeTokenTrace";
 
-            string name = ResultName(kind);
+        /// <summary>
+        /// The ErrorRecord of a native call that returned <paramref name="result"/>: takes the
+        /// calling thread's last native error (right after the call), writes its trace as verbose
+        /// lines when asked, and maps its kind to the record's id, category and exception.
+        /// <paramref name="suffix"/> is appended to the message (it says which setting a
+        /// configuration error came from); <paramref name="message"/>, when given, replaces the
+        /// library's (where the original's wording is kept).
+        /// </summary>
+        internal static ErrorRecord Native(Cmdlet cmdlet, NativeResult result, string? target, bool verbose, string? suffix = null, string? message = null)
+        {
+            NativeError error = NativeError.TakeLast(result);
+            NativeResult kind = error.Kind;
+            int status = error.HttpStatus;
+            string name = NativeResults.Name(kind);
+            message = message ?? error.Message;
             if (string.IsNullOrEmpty(message))
             {
-                message = "The native token library failed with " + name + " (" + kind.ToString(CultureInfo.InvariantCulture) + ").";
+                message = "The native token library failed with " + name + " (" + ((uint)kind).ToString(CultureInfo.InvariantCulture) + ").";
             }
             if (suffix != null)
             {
@@ -80,81 +55,79 @@ namespace NativeToken
             }
             if (verbose)
             {
-                WriteTrace(cmdlet, trace);
+                WriteTrace(cmdlet, error.Trace);
             }
 
-            Exception exception;
-            ErrorCategory category;
-            switch (name)
-            {
-                case "InvalidArgument":
-                case "InvalidUrl":
-                case "InsecureUrl":
-                case "MalformedJwt":
-                case "ExpiredJwt":
-                    exception = new ArgumentException(message);
-                    category = ErrorCategory.InvalidArgument;
-                    break;
-                case "Timeout":
-                    exception = new TimeoutException(message);
-                    category = ErrorCategory.OperationTimeout;
-                    break;
-                case "HttpStatus":
-                case "ConnectFailed":
-                case "DnsFailed":
-                case "ConnectionReset":
-                case "TlsFailed":
-                    exception = HttpException(name, message!, status);
-                    category = name == "TlsFailed" ? ErrorCategory.SecurityError
-                        : name != "HttpStatus" ? ErrorCategory.ConnectionError
-                        : status == 401 || status == 403 ? ErrorCategory.AuthenticationError
-                        : status == 404 ? ErrorCategory.ObjectNotFound
-                        : status == 408 ? ErrorCategory.OperationTimeout
-                        : status == 429 ? ErrorCategory.LimitsExceeded
-                        : status >= 500 ? ErrorCategory.ResourceUnavailable
-                        : ErrorCategory.ProtocolError;
-                    break;
-                case "InvalidResponse":
-                    exception = new InvalidOperationException(message);
-                    category = ErrorCategory.InvalidResult;
-                    break;
-                case "NoSession":
-                    exception = new InvalidOperationException(message);
-                    category = ErrorCategory.ObjectNotFound;
-                    break;
-                default:
-                    exception = new InvalidOperationException(message);
-                    category = ErrorCategory.NotSpecified;
-                    break;
-            }
+            Exception exception = NewException(kind, message!, status);
             exception.Data[DataKind] = name;
-            exception.Data[DataResult] = kind;
+            exception.Data[DataResult] = (uint)kind;
             if (status != 0)
             {
                 exception.Data[DataStatus] = status;
             }
-            if (!string.IsNullOrEmpty(trace))
+            if (!string.IsNullOrEmpty(error.Trace))
             {
-                exception.Data[DataTrace] = trace;
+                exception.Data[DataTrace] = error.Trace;
             }
-            return new ErrorRecord(exception, "NativeToken." + name, category, target);
+            return new ErrorRecord(exception, "NativeToken." + name, Category(kind, status), target);
         }
+
+        /// <summary>The exception type of a kind: what the caller of Invoke-RestMethod would catch for it.</summary>
+        private static Exception NewException(NativeResult kind, string message, int status) => kind switch
+        {
+            NativeResult.InvalidArgument or NativeResult.InvalidUrl or NativeResult.InsecureUrl or
+                NativeResult.MalformedJwt or NativeResult.ExpiredJwt => new ArgumentException(message),
+            NativeResult.Timeout => new TimeoutException(message),
+            NativeResult.HttpStatus or NativeResult.ConnectFailed or NativeResult.DnsFailed or
+                NativeResult.ConnectionReset or NativeResult.TlsFailed => HttpException(kind, message, status),
+            _ => new InvalidOperationException(message),
+        };
+
+        /// <summary>The ErrorCategory of a kind (of an HTTP status, for HttpStatus).</summary>
+        private static ErrorCategory Category(NativeResult kind, int status) => kind switch
+        {
+            NativeResult.InvalidArgument or NativeResult.InvalidUrl or NativeResult.InsecureUrl or
+                NativeResult.MalformedJwt or NativeResult.ExpiredJwt => ErrorCategory.InvalidArgument,
+            NativeResult.Timeout => ErrorCategory.OperationTimeout,
+            NativeResult.HttpStatus => status switch
+            {
+                401 or 403 => ErrorCategory.AuthenticationError,
+                404 => ErrorCategory.ObjectNotFound,
+                408 => ErrorCategory.OperationTimeout,
+                429 => ErrorCategory.LimitsExceeded,
+                >= 500 => ErrorCategory.ResourceUnavailable,
+                _ => ErrorCategory.ProtocolError,
+            },
+            NativeResult.ConnectFailed or NativeResult.DnsFailed or NativeResult.ConnectionReset => ErrorCategory.ConnectionError,
+            NativeResult.TlsFailed => ErrorCategory.SecurityError,
+            NativeResult.InvalidResponse => ErrorCategory.InvalidResult,
+            NativeResult.NoSession => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.NotSpecified,
+        };
 
         /// <summary>
-        /// After a native call: when Ctrl+C stopped it (NT_CANCELLED), drops the error the library
-        /// recorded (it says only that) and stops the pipeline the way PowerShell does.
+        /// A failed native call as the cmdlet's terminating error; when Ctrl+C stopped it
+        /// (NT_CANCELLED), drops the error the library recorded (it says only that) and stops the
+        /// pipeline the way PowerShell does.
         /// </summary>
-        internal static void ThrowIfCancelled(uint result)
+        [DoesNotReturn]
+        internal static void ThrowNative(this Cmdlet cmdlet, NativeResult result, string? target, bool verbose)
         {
-            if (result == NativeMethods.Cancelled)
+            if (result == NativeResult.Cancelled)
             {
-                NativeMethods.nt_error_free(NativeMethods.nt_error_take_last());
+                NativeError.Discard();
                 throw new PipelineStoppedException();
             }
+            cmdlet.Throw(Native(cmdlet, result, target, verbose));
         }
 
-        /// <summary>The name of a result code (nt_result_name: "HttpStatus", ..., "Unknown").</summary>
-        internal static unsafe string ResultName(uint result) => NativeText.FromCString(NativeMethods.nt_result_name(result));
+        /// <summary>ThrowTerminatingError, marked as not returning for the compiler's flow analysis.</summary>
+        [DoesNotReturn]
+        internal static void Throw(this Cmdlet cmdlet, ErrorRecord error)
+        {
+            cmdlet.ThrowTerminatingError(error);
+            throw new InvalidOperationException(error.ToString()); // not reached: ThrowTerminatingError throws
+        }
 
         /// <summary>The native trace as "native: &lt;line&gt;" verbose lines.</summary>
         internal static void WriteTrace(Cmdlet cmdlet, string? trace)
@@ -175,37 +148,18 @@ namespace NativeToken
         /// HttpRequestException with StatusCode (and HttpRequestError on .NET 8+) on PowerShell 7,
         /// as Invoke-RestMethod throws; WebException with its Status on Windows PowerShell 5.1.
         /// </summary>
-        private static Exception HttpException(string name, string message, int status)
+        private static Exception HttpException(NativeResult kind, string message, int status)
         {
             if (Runtime.IsNetFramework)
             {
-                WebExceptionStatus webStatus;
-                switch (name)
-                {
-                    case "HttpStatus": webStatus = WebExceptionStatus.ProtocolError; break;
-                    case "ConnectFailed": webStatus = WebExceptionStatus.ConnectFailure; break;
-                    case "DnsFailed": webStatus = WebExceptionStatus.NameResolutionFailure; break;
-                    case "ConnectionReset": webStatus = WebExceptionStatus.ConnectionClosed; break;
-                    case "TlsFailed": webStatus = WebExceptionStatus.TrustFailure; break;
-                    default: webStatus = WebExceptionStatus.UnknownError; break;
-                }
-                return new WebException(message, webStatus);
+                return new WebException(message, WebStatus(kind));
             }
 
             object? statusCode = status != 0 ? (object)(HttpStatusCode)status : null;
             HttpExceptionFactory factory = HttpExceptionFactory.Instance;
             if (factory.WithRequestError != null)
             {
-                string requestError;
-                switch (name)
-                {
-                    case "ConnectFailed": requestError = "ConnectionError"; break;
-                    case "DnsFailed": requestError = "NameResolutionError"; break;
-                    case "ConnectionReset": requestError = "ResponseEnded"; break;
-                    case "TlsFailed": requestError = "SecureConnectionError"; break;
-                    default: requestError = "Unknown"; break;
-                }
-                object errorValue = Enum.Parse(factory.RequestErrorType!, requestError);
+                object errorValue = Enum.Parse(factory.RequestErrorType!, RequestError(kind));
                 return (Exception)factory.WithRequestError.Invoke(new object?[] { errorValue, message, null, statusCode });
             }
             if (factory.WithStatus != null)
@@ -214,6 +168,27 @@ namespace NativeToken
             }
             return new System.Net.Http.HttpRequestException(message);
         }
+
+        /// <summary>WebException's status for a kind (Windows PowerShell 5.1's Invoke-RestMethod throws WebException).</summary>
+        private static WebExceptionStatus WebStatus(NativeResult kind) => kind switch
+        {
+            NativeResult.HttpStatus => WebExceptionStatus.ProtocolError,
+            NativeResult.ConnectFailed => WebExceptionStatus.ConnectFailure,
+            NativeResult.DnsFailed => WebExceptionStatus.NameResolutionFailure,
+            NativeResult.ConnectionReset => WebExceptionStatus.ConnectionClosed,
+            NativeResult.TlsFailed => WebExceptionStatus.TrustFailure,
+            _ => WebExceptionStatus.UnknownError,
+        };
+
+        /// <summary>The name of HttpRequestError's member for a kind (.NET 8+).</summary>
+        private static string RequestError(NativeResult kind) => kind switch
+        {
+            NativeResult.ConnectFailed => "ConnectionError",
+            NativeResult.DnsFailed => "NameResolutionError",
+            NativeResult.ConnectionReset => "ResponseEnded",
+            NativeResult.TlsFailed => "SecureConnectionError",
+            _ => "Unknown",
+        };
 
         /// <summary>The HttpRequestException constructors of this runtime, looked up once.</summary>
         private sealed class HttpExceptionFactory

@@ -41,23 +41,8 @@ namespace NativeToken
             Endpoint = endpoint;
         }
 
-        internal unsafe VcSessionHandle EnsureSession()
-        {
-            if (Session == null)
-            {
-                var session = new VcSessionHandle();
-                IntPtr raw;
-                uint rc = NativeMethods.nt_vc_session_new(&raw);
-                if (rc != NativeMethods.Ok)
-                {
-                    session.Dispose();
-                    throw new InvalidOperationException("NativeToken: nt_vc_session_new failed with " + Errors.ResultName(rc) + ".");
-                }
-                session.Adopt(raw);
-                Session = session;
-            }
-            return Session;
-        }
+        /// <summary>The native session, made at the first begin.</summary>
+        internal VcSessionHandle EnsureSession() => Session ?? (Session = VcSessionHandle.New());
     }
 
     /// <summary>Where a call's $VenafiSession lives.</summary>

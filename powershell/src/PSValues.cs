@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
+using NativeToken.Interop;
 
 namespace NativeToken
 {
@@ -87,23 +88,9 @@ namespace NativeToken
         /// (JavaScriptSerializer).
         /// </summary>
         internal static object JsonInteger(long value) =>
-            OnDotNetFramework && value >= int.MinValue && value <= int.MaxValue ? (object)(int)value : value;
-
-        private static readonly bool OnDotNetFramework =
-            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+            Runtime.IsNetFramework && value >= int.MinValue && value <= int.MaxValue ? (object)(int)value : value;
 
         /// <summary>The object under a PSObject wrapper (what -is and .GetType() see).</summary>
         internal static object Unwrap(object value) => value is PSObject wrapped ? wrapped.BaseObject : value;
-
-        /// <summary>A user-facing URL without its user:password@ part (messages, targets and verbose lines).</summary>
-        internal static string DisplayUrl(string url)
-        {
-            if (Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.Length != 0)
-            {
-                var builder = new UriBuilder(uri) { UserName = "", Password = "" };
-                return builder.Uri.AbsoluteUri;
-            }
-            return url;
-        }
     }
 }

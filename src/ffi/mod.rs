@@ -20,6 +20,7 @@ use crate::error::{nt_result, Error};
 use crate::handles::{self, Handle};
 use crate::http::CallOptions;
 use crate::token::Token;
+use crate::url_check::UrlRole;
 use std::any::Any;
 use std::cell::RefCell;
 use std::os::raw::c_char;
@@ -132,9 +133,34 @@ unsafe fn vc_args<'a>(
     // SAFETY: forwarded from the caller.
     unsafe {
         Ok((
-            text_arg("endpoint", endpoint, endpoint_len)?,
+            url_arg("endpoint", endpoint, endpoint_len, &crate::tlspc::ENDPOINT)?,
             text_arg("jwt", jwt, jwt_len)?,
         ))
+    }
+}
+
+/// A URL argument: as [`text_arg`], except that a value too long to take that is not an
+/// absolute http(s) URL at all is refused as such (`NT_INVALID_URL`): what it is says more than
+/// its length (and a caller may word that kind its own way).
+///
+/// # Safety
+/// As for [`text_arg`].
+unsafe fn url_arg<'a>(
+    name: &str,
+    ptr: *const u8,
+    len: usize,
+    role: &UrlRole,
+) -> Result<&'a str, Error> {
+    // SAFETY: forwarded from the caller.
+    let too_long = match unsafe { text_arg(name, ptr, len) } {
+        Err(error) if len > MAX_INPUT_BYTES && !ptr.is_null() => error,
+        other => return other,
+    };
+    // SAFETY: the caller promises `len` readable bytes at the non-null `ptr`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    match std::str::from_utf8(bytes).map(|text| crate::url_check::checked_url(text, role)) {
+        Ok(Err(not_a_url)) if not_a_url.kind() == nt_result::NT_INVALID_URL => Err(not_a_url),
+        _ => Err(too_long),
     }
 }
 
@@ -150,7 +176,7 @@ unsafe fn armor_code_args<'a>(
     // SAFETY: forwarded from the caller.
     unsafe {
         Ok((
-            text_arg("base_url", base_url.0, base_url.1)?,
+            url_arg("base_url", base_url.0, base_url.1, &crate::armor::BASE_URL)?,
             text_arg("code", code.0, code.1)?,
             text_arg("grant_type", grant_type.0, grant_type.1)?,
         ))

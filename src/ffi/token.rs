@@ -1,7 +1,7 @@
 //! Exports for the stateless token calls and for reading a token (`nt_token`).
 
 use super::{
-    armor_code_args, free_handle, number_field, text_arg, text_field, token_call, vc_args,
+    armor_code_args, free_handle, number_field, text_arg, text_field, token_call, url_arg, vc_args,
 };
 use crate::armor;
 use crate::cancel::Cancel;
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn nt_armor_token_reissue(
 ) -> nt_result {
     unsafe {
         token_call(out_token, (config, timeout_ms, cancel), |options| {
-            let base_url = text_arg("base_url", base_url, base_url_len)?;
+            let base_url = url_arg("base_url", base_url, base_url_len, &armor::BASE_URL)?;
             let access_token = text_arg("access_token", access_token, access_token_len)?;
             armor::reissue_token(base_url, access_token, options)
         })

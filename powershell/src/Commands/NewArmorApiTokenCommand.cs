@@ -1,6 +1,4 @@
 using System;
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
@@ -18,8 +16,6 @@ namespace NativeToken.Commands
     [OutputType(typeof(PSObject))]
     public sealed class NewArmorApiTokenCommand : PSCmdlet
     {
-        private const string DefaultBase = "https://api.armor.com:443";
-
         private readonly Cancellation _cancellation = new Cancellation();
         private string? _apiVersion;
         private bool _apiVersionGiven;
@@ -57,108 +53,49 @@ namespace NativeToken.Commands
             {
                 // Echo the value only when it cannot be a misplaced code.
                 string shown = GrantTypeShown.IsMatch(grantType) ? " '" + grantType + "'" : "";
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "InvalidGrantType", "The grant type" + shown + " is not supported: -GrantType accepts only 'authorization_code'.", null));
             }
 
             object? armorSession = SessionState.PSVariable.GetValue("global:ArmorSession");
-            string apiVersion = _apiVersionGiven ? _apiVersion ?? "" : PSValues.ToText(PSValues.Get(armorSession, "ApiVersion"));
-            if (apiVersion.Length != 0 && !string.Equals(apiVersion, "v1.0", StringComparison.OrdinalIgnoreCase))
-            {
-                string shown = ApiVersionShown.IsMatch(apiVersion) ? " '" + apiVersion + "'" : "";
-                Throw(Errors.Argument(
-                    "UnsupportedApiVersion", "The API version" + shown + " has no token endpoint: -ApiVersion accepts only 'v1.0'.", null));
-            }
+            ArmorApi.CheckApiVersion(this, _apiVersionGiven ? _apiVersion ?? "" : PSValues.ToText(PSValues.Get(armorSession, "ApiVersion")));
 
-            string baseUrl = BaseUrl(armorSession);
-            long started = 0;
+            string baseUrl = ArmorApi.BaseUrl(armorSession);
+            string code = Code!;
+            var request = new TokenRequest(this, baseUrl, ArmorApi.TokenPath, TargetCache.ArmorBases.Get(baseUrl), "authorization code grant", verbose);
+            PSObject output = request.Run(
+                (config, timeoutMs, token) => NativeCall.Armor(NativeCall.ArmorOperation.Redeem, config, baseUrl, code, timeoutMs, _cancellation, token),
+                token => Output(request, token, verbose));
+            WriteObject(output);
+        }
+
+        /// <summary>The original's output: access_token, id_token, expires_in (minutes), token_type.</summary>
+        private PSObject Output(TokenRequest request, TokenHandle token, bool verbose)
+        {
+            string access = token.Text(TokenHandle.Field.AccessToken);
+            string id = token.Text(TokenHandle.Field.IdToken);
+            string type = token.Text(TokenHandle.Field.TokenType);
+            long minutes = token.ExpiresIn();
             if (verbose)
             {
-                WriteVerbose("POST " + PSValues.DisplayUrl(baseUrl) + "/auth/token (authorization code grant)");
-                started = Stopwatch.GetTimestamp();
+                token.Expires(out DateTime expires);
+                WriteVerbose(string.Format(
+                    CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; expires {1:o} (in {2} min).", request.ElapsedMilliseconds, expires, minutes));
             }
 
-            uint timeoutMs = Settings.TimeoutMilliseconds();
-            ConfigHandle? config = Settings.Config(this, TargetCache.ArmorBases.Get(baseUrl), verbose, out ErrorRecord? configError);
-            if (config == null)
-            {
-                Throw(configError!);
-            }
-            PSObject output;
-            try
-            {
-                using (var token = new TokenHandle())
-                {
-                    uint rc = NativeCall.Armor(config, baseUrl, Code!, timeoutMs, _cancellation, token);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        Errors.ThrowIfCancelled(rc);
-                        Throw(Errors.Native(this, rc, PSValues.DisplayUrl(baseUrl) + "/auth/token", verbose));
-                    }
-
-                    string access = NativeCall.Text(token, NativeCall.TokenText.AccessToken);
-                    string id = NativeCall.Text(token, NativeCall.TokenText.IdToken);
-                    string type = NativeCall.Text(token, NativeCall.TokenText.TokenType);
-                    long minutes = NativeCall.ExpiresIn(token);
-
-                    if (verbose)
-                    {
-                        double elapsed = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
-                        Errors.WriteTrace(this, NativeCall.Text(token, NativeCall.TokenText.Trace));
-                        NativeCall.Expires(token, out DateTime expires);
-                        WriteVerbose(string.Format(
-                            CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; expires {1:o} (in {2} min).", elapsed, expires, minutes));
-                    }
-
-                    output = new PSObject();
-                    PSMemberInfoCollection<PSPropertyInfo> properties = output.Properties;
-                    properties.Add(new PSNoteProperty("access_token", access), preValidated: true);
-                    properties.Add(new PSNoteProperty("id_token", id), preValidated: true);
-                    // As the original's ConvertFrom-Json gives it (Int64 in PowerShell 7).
-                    properties.Add(new PSNoteProperty("expires_in", PSValues.JsonInteger(minutes)), preValidated: true);
-                    properties.Add(new PSNoteProperty("token_type", type), preValidated: true);
-                }
-            }
-            finally
-            {
-                config!.DangerousRelease();
-            }
-            WriteObject(output);
+            var output = new PSObject();
+            PSMemberInfoCollection<PSPropertyInfo> properties = output.Properties;
+            properties.Add(new PSNoteProperty("access_token", access), preValidated: true);
+            properties.Add(new PSNoteProperty("id_token", id), preValidated: true);
+            // As the original's ConvertFrom-Json gives it (Int64 in PowerShell 7).
+            properties.Add(new PSNoteProperty("expires_in", PSValues.JsonInteger(minutes)), preValidated: true);
+            properties.Add(new PSNoteProperty("token_type", type), preValidated: true);
+            return output;
         }
 
         /// <inheritdoc/>
         protected override void StopProcessing() => _cancellation.Stop();
 
-        /// <summary>https://&lt;server&gt;:&lt;port&gt; from the global Armor session, else https://api.armor.com:443.</summary>
-        internal static string BaseUrl(object? armorSession)
-        {
-            object? server = PSValues.Get(armorSession, "Server");
-            if (!LanguagePrimitives.IsTrue(server))
-            {
-                return DefaultBase;
-            }
-            string host = PSValues.ToText(server);
-            if (host.Contains("://"))
-            {
-                return host.TrimEnd('/');
-            }
-            object? port = PSValues.Get(armorSession, "Port");
-            string portText = LanguagePrimitives.IsTrue(port) ? PSValues.ToText(port) : "443";
-            if (host.IndexOf(':') >= 0 && !host.StartsWith("[", StringComparison.Ordinal))
-            {
-                host = "[" + host + "]"; // IPv6 literal
-            }
-            return "https://" + host + ":" + portText;
-        }
-
         private static readonly Regex GrantTypeShown = new Regex("^[A-Za-z_]{1,40}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        private static readonly Regex ApiVersionShown = new Regex("^[A-Za-z0-9._-]{1,20}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
-        [DoesNotReturn]
-        private void Throw(ErrorRecord error)
-        {
-            ThrowTerminatingError(error);
-            throw new InvalidOperationException(error.ToString()); // not reached: ThrowTerminatingError throws
-        }
     }
 }

@@ -1,6 +1,4 @@
 using System;
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Management.Automation;
 using System.Security;
@@ -84,15 +82,11 @@ namespace NativeToken.Commands
         {
             string endpoint = Endpoint!;
             string jwt = _jwt!;
-            if (!Uri.TryCreate(endpoint, UriKind.RelativeOrAbsolute, out Uri? uri) || !uri.IsAbsoluteUri ||
-                (uri.Scheme != "https" && uri.Scheme != "http"))
-            {
-                Throw(Errors.Argument("InvalidUrl", InvalidUrlMessage(endpoint), null, "InvalidUrl"));
-            }
             ScopeState scope = ModuleScope.For(this, out PSVariableIntrinsics variables, out SessionOwner owner);
 
-            long started = verbose ? StartVerbose(endpoint) : 0;
-            var result = Call(NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, uri, jwt, null, verbose, started);
+            // The library checks the endpoint; a refusal is worded as VenafiPS's -Endpoint check words it.
+            TokenRequest request = StartRequest(endpoint, verbose);
+            var result = Call(request, NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, jwt, null, verbose, endpointGiven: true);
 
             var jwtCredential = new PSCredential("JWT", NativeText.ToSecureString(jwt));
             PSObject token = NewToken(endpoint, result.Access, jwtCredential, result.Expires);
@@ -102,7 +96,7 @@ namespace NativeToken.Commands
 
             if (owner == SessionOwner.NativeToken)
             {
-                ModuleScope.SetSession(variables, NewVenafiSession(uri!, token));
+                ModuleScope.SetSession(variables, NewVenafiSession(endpoint, token));
                 if (verbose)
                 {
                     WriteVerbose("Stored the new session in the script scoped variable VenafiSession");
@@ -119,12 +113,13 @@ namespace NativeToken.Commands
         /// takes a GET /v1/useraccounts, which a token command does not make (VenafiPS leaves it
         /// out when that call fails, as it does for most service accounts).
         /// </summary>
-        private static PSObject NewVenafiSession(Uri endpoint, PSObject token)
+        private static PSObject NewVenafiSession(string endpoint, PSObject token)
         {
+            Uri? uri = TargetCache.Endpoints.Get(endpoint);
             var session = new PSObject();
             PSMemberInfoCollection<PSPropertyInfo> properties = session.Properties;
             properties.Add(new PSNoteProperty("Platform", "VC"), preValidated: true);
-            properties.Add(new PSNoteProperty("Server", endpoint.GetLeftPart(UriPartial.Authority)), preValidated: true);
+            properties.Add(new PSNoteProperty("Server", uri != null ? uri.GetLeftPart(UriPartial.Authority) : endpoint), preValidated: true);
             properties.Add(new PSNoteProperty("TimeoutSec", 0), preValidated: true);
             properties.Add(new PSNoteProperty("SkipCertificateCheck", false), preValidated: true);
             properties.Add(new PSNoteProperty("Token", token), preValidated: true);
@@ -139,7 +134,7 @@ namespace NativeToken.Commands
             object? token = PSValues.Get(given, "Token");
             if (token == null)
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "MissingToken",
                     "The VenafiSession has no Token (with Token.Endpoint and Token.JWT): it is a " + given.BaseObject.GetType().FullName +
                     "; create it with New-VcToken -Endpoint -Jwt.",
@@ -150,21 +145,21 @@ namespace NativeToken.Commands
             object? jwtObject = jwtText == null ? PSValues.Get(token, "JWT") : null;
             if (endpoint.Length == 0)
             {
-                Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
+                this.Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
             }
             if (string.IsNullOrEmpty(jwtText) && !LanguagePrimitives.IsTrue(jwtObject))
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "MissingJwt", JwtMessage + " The VenafiSession has no JWT (Token.JWT).", endpoint));
             }
 
-            long started = verbose ? StartVerbose(endpoint) : 0;
+            TokenRequest request = StartRequest(endpoint, verbose);
             SecureString? jwtSecure = null;
             if (jwtText == null)
             {
                 JwtOf(jwtObject!, out jwtText, out jwtSecure);
             }
-            var result = Call(NativeCall.VcOperation.Fetch, null, endpoint, TargetUri(endpoint), jwtText, jwtSecure, verbose, started);
+            var result = Call(request, NativeCall.VcOperation.Fetch, null, endpoint, jwtText, jwtSecure, verbose);
 
             // The session's own JWT credential when it is one named JWT, else a new one.
             object jwtCredential = jwtObject != null && PSValues.Unwrap(jwtObject) is PSCredential credential &&
@@ -187,30 +182,30 @@ namespace NativeToken.Commands
             object? session = ModuleScope.GetSession(variables);
             if (session == null)
             {
-                Throw(Errors.Argument("MissingSession", JwtMessage, null));
+                this.Throw(Errors.Argument("MissingSession", JwtMessage, null));
             }
             object? token = PSValues.Get(session, "Token");
             object? jwtObject = token != null ? PSValues.Get(token, "JWT") : null;
             if (!LanguagePrimitives.IsTrue(jwtObject))
             {
-                Throw(Errors.Argument("MissingJwt", JwtMessage, null));
+                this.Throw(Errors.Argument("MissingJwt", JwtMessage, null));
             }
             string endpoint = PSValues.ToText(PSValues.Get(token, "Endpoint"));
             if (endpoint.Length == 0)
             {
-                Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
+                this.Throw(Errors.Argument("MissingEndpoint", NoEndpointMessage, null));
             }
 
-            long started = verbose ? StartVerbose(endpoint) : 0;
+            TokenRequest request = StartRequest(endpoint, verbose);
             VcResult result;
             if (scope.IsBegun(token!, jwtObject!, endpoint))
             {
-                result = Call(NativeCall.VcOperation.Refresh, scope.Session, endpoint, TargetUri(endpoint), null, null, verbose, started);
+                result = Call(request, NativeCall.VcOperation.Refresh, scope.Session, endpoint, null, null, verbose);
             }
             else
             {
                 JwtOf(jwtObject!, out string? jwtText, out SecureString? jwtSecure);
-                result = Call(NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, TargetUri(endpoint), jwtText, jwtSecure, verbose, started);
+                result = Call(request, NativeCall.VcOperation.Begin, scope.EnsureSession(), endpoint, jwtText, jwtSecure, verbose);
                 scope.Begun(token!, jwtObject!, endpoint);
             }
 
@@ -240,73 +235,39 @@ namespace NativeToken.Commands
 
         /// <summary>
         /// The native call and the token's access token and expiry; a terminating error for a
-        /// failure, PipelineStoppedException when Ctrl+C stopped it.
+        /// failure (an invalid -Endpoint worded as VenafiPS's check words it), PipelineStoppedException
+        /// when Ctrl+C stopped it.
         /// </summary>
         private VcResult Call(
-            NativeCall.VcOperation operation, VcSessionHandle? session, string endpoint, Uri? target, string? jwtText, SecureString? jwtSecure,
-            bool verbose, long started)
-        {
-            uint timeoutMs = Settings.TimeoutMilliseconds();
-            ConfigHandle? config = Settings.Config(this, target, verbose, out ErrorRecord? configError);
-            if (config == null)
-            {
-                Throw(configError!);
-            }
-            try
-            {
-                using (var token = new TokenHandle())
+            TokenRequest request, NativeCall.VcOperation operation, VcSessionHandle? session, string endpoint, string? jwtText, SecureString? jwtSecure,
+            bool verbose, bool endpointGiven = false) =>
+            request.Run(
+                (config, timeoutMs, token) => NativeCall.Vc(operation, session, config, endpoint, jwtText, jwtSecure, timeoutMs, _cancellation, token),
+                token =>
                 {
-                    uint rc = NativeCall.Vc(operation, session, config, endpoint, jwtText, jwtSecure, timeoutMs, _cancellation, token);
-                    if (rc != NativeMethods.Ok)
+                    NativeResult read = token.AccessToken(out SecureString? access);
+                    if (read == NativeResult.Ok)
                     {
-                        Fail(rc, endpoint, verbose);
+                        read = token.Expires(out DateTime expires);
+                        if (read == NativeResult.Ok)
+                        {
+                            if (verbose)
+                            {
+                                WriteVerbose(string.Format(
+                                    CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; expires {1:o} (in {2:0} s).",
+                                    request.ElapsedMilliseconds, expires, (expires - DateTime.UtcNow).TotalSeconds));
+                            }
+                            return new VcResult { Access = access!, Expires = expires };
+                        }
                     }
-                    rc = NativeCall.AccessToken(token, out SecureString? access);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        Fail(rc, endpoint, verbose);
-                    }
-                    rc = NativeCall.Expires(token, out DateTime expires);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        Fail(rc, endpoint, verbose);
-                    }
-                    if (verbose)
-                    {
-                        double elapsed = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
-                        Errors.WriteTrace(this, NativeCall.Text(token, NativeCall.TokenText.Trace));
-                        WriteVerbose(string.Format(
-                            CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; expires {1:o} (in {2:0} s).",
-                            elapsed, expires, (expires - DateTime.UtcNow).TotalSeconds));
-                    }
-                    return new VcResult { Access = access!, Expires = expires };
-                }
-            }
-            finally
-            {
-                config!.DangerousRelease();
-            }
-        }
+                    request.Fail(read);
+                    return default;
+                },
+                result => endpointGiven && result == NativeResult.InvalidUrl ? InvalidEndpointMessage(endpoint) : null);
 
-        [DoesNotReturn]
-        private void Fail(uint rc, string endpoint, bool verbose)
-        {
-            Errors.ThrowIfCancelled(rc);
-            Throw(Errors.Native(this, rc, PSValues.DisplayUrl(endpoint), verbose));
-        }
-
-        [DoesNotReturn]
-        private void Throw(ErrorRecord error)
-        {
-            ThrowTerminatingError(error);
-            throw new InvalidOperationException(error.ToString()); // not reached: ThrowTerminatingError throws
-        }
-
-        private long StartVerbose(string endpoint)
-        {
-            WriteVerbose("POST " + PSValues.DisplayUrl(endpoint) + " (client credentials grant, JWT assertion)");
-            return Stopwatch.GetTimestamp();
-        }
+        /// <summary>A request to the token endpoint (writes the verbose "POST" line).</summary>
+        private TokenRequest StartRequest(string endpoint, bool verbose) =>
+            new TokenRequest(this, endpoint, "", TargetCache.Endpoints.Get(endpoint), "client credentials grant, JWT assertion", verbose);
 
         /// <summary>
         /// The JWT of a session: a PSCredential (its password), a SecureString, or a string;
@@ -331,16 +292,13 @@ namespace NativeToken.Commands
             }
             else
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "InvalidJwtType",
                     "The VenafiSession's Token.JWT is a " + value.GetType().FullName +
                     ": a JWT is a PSCredential (password: the JWT), a SecureString or a string.",
                     null));
             }
         }
-
-        /// <summary>The URL as a Uri for the proxy decision (null when it does not parse; the library then refuses it).</summary>
-        private static Uri? TargetUri(string endpoint) => TargetCache.Endpoints.Get(endpoint);
 
         /// <summary>The output object: Endpoint, AccessToken, JWT, Expires (as VenafiPS's).</summary>
         private static PSObject NewToken(string endpoint, SecureString access, object jwtCredential, DateTime expires)
@@ -356,8 +314,11 @@ namespace NativeToken.Commands
 
         private static readonly Regex LooksLikeJwt = new Regex(@"^ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-        /// <summary>Never echoes a value that looks like a JWT (-Endpoint and -Jwt swapped), nor a long one whole.</summary>
-        private static string InvalidUrlMessage(string endpoint)
+        /// <summary>
+        /// The library's InvalidUrl for -Endpoint, worded as VenafiPS's -Endpoint check words it.
+        /// Never echoes a value that looks like a JWT (-Endpoint and -Jwt swapped), nor a long one whole.
+        /// </summary>
+        private static string InvalidEndpointMessage(string endpoint)
         {
             string shown = LooksLikeJwt.IsMatch(endpoint)
                 ? "a value that looks like a JWT (are -Endpoint and -Jwt swapped?)"

@@ -1,9 +1,7 @@
 using System;
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using NativeToken.Interop;
 
 namespace NativeToken.Commands
@@ -40,64 +38,31 @@ namespace NativeToken.Commands
             object? armorSession = SessionState.PSVariable.GetValue("global:ArmorSession");
             if (armorSession == null)
             {
-                Throw(Errors.Argument("MissingArmorSession", NoSessionMessage, null));
+                this.Throw(Errors.Argument("MissingArmorSession", NoSessionMessage, null));
             }
-            string apiVersion = ApiVersion ?? PSValues.ToText(PSValues.Get(armorSession, "ApiVersion"));
-            if (apiVersion.Length != 0 && !string.Equals(apiVersion, "v1.0", StringComparison.OrdinalIgnoreCase))
-            {
-                string shown = ApiVersionShown.IsMatch(apiVersion) ? " '" + apiVersion + "'" : "";
-                Throw(Errors.Argument(
-                    "UnsupportedApiVersion", "The API version" + shown + " has no token endpoint: -ApiVersion accepts only 'v1.0'.", null));
-            }
+            ArmorApi.CheckApiVersion(this, ApiVersion ?? PSValues.ToText(PSValues.Get(armorSession, "ApiVersion")));
             string accessToken = Token ?? SessionToken(armorSession!);
-            string baseUrl = NewArmorApiTokenCommand.BaseUrl(armorSession);
-            string target = PSValues.DisplayUrl(baseUrl) + "/auth/token/reissue";
+            string baseUrl = ArmorApi.BaseUrl(armorSession);
             // The target names the URL, never the token (the original showed the token here).
-            if (!ShouldProcess(target, "Retrieve a new authentication token for the Armor session"))
+            if (!ShouldProcess(TokenRequest.Show(baseUrl) + ArmorApi.ReissuePath, "Retrieve a new authentication token for the Armor session"))
             {
                 return;
             }
 
-            long started = 0;
-            if (verbose)
-            {
-                WriteVerbose("POST " + target + " (session renewal)");
-                started = Stopwatch.GetTimestamp();
-            }
-            uint timeoutMs = Settings.TimeoutMilliseconds();
-            ConfigHandle? config = Settings.Config(this, TargetCache.ArmorBases.Get(baseUrl), verbose, out ErrorRecord? configError);
-            if (config == null)
-            {
-                Throw(configError!);
-            }
-            string renewed;
-            long minutes;
-            try
-            {
-                using (var token = new TokenHandle())
+            var request = new TokenRequest(this, baseUrl, ArmorApi.ReissuePath, TargetCache.ArmorBases.Get(baseUrl), "session renewal", verbose);
+            KeyValuePair<string, long> renewed = request.Run(
+                (config, timeoutMs, token) => NativeCall.Armor(NativeCall.ArmorOperation.Reissue, config, baseUrl, accessToken, timeoutMs, _cancellation, token),
+                token =>
                 {
-                    uint rc = NativeCall.ArmorReissue(config, baseUrl, accessToken, timeoutMs, _cancellation, token);
-                    if (rc != NativeMethods.Ok)
-                    {
-                        Errors.ThrowIfCancelled(rc);
-                        Throw(Errors.Native(this, rc, target, verbose));
-                    }
-                    renewed = NativeCall.Text(token, NativeCall.TokenText.AccessToken);
-                    minutes = NativeCall.ExpiresIn(token);
+                    long minutes = token.ExpiresIn();
                     if (verbose)
                     {
-                        double elapsed = (Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency;
-                        Errors.WriteTrace(this, NativeCall.Text(token, NativeCall.TokenText.Trace));
                         WriteVerbose(string.Format(
-                            CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; the session lasts {1} min.", elapsed, minutes));
+                            CultureInfo.CurrentCulture, "Access token received in {0:0.0} ms; the session lasts {1} min.", request.ElapsedMilliseconds, minutes));
                     }
-                }
-            }
-            finally
-            {
-                config!.DangerousRelease();
-            }
-            Authorize(armorSession!, renewed, minutes);
+                    return new KeyValuePair<string, long>(token.Text(TokenHandle.Field.AccessToken), minutes);
+                });
+            Authorize(armorSession!, renewed.Key, renewed.Value);
         }
 
         /// <inheritdoc/>
@@ -109,7 +74,7 @@ namespace NativeToken.Commands
             PSMethodInfo? getToken = PSObject.AsPSObject(armorSession).Methods["GetToken"];
             if (getToken == null)
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "MissingToken", "The global Armor session has no GetToken() method: pass the access token with -Token.", null));
             }
             object? value;
@@ -119,14 +84,14 @@ namespace NativeToken.Commands
             }
             catch (MethodInvocationException exception)
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "NotAuthorized", "The Armor session has no access token to renew: " + Inner(exception).Message, null));
                 return "";
             }
             string text = PSValues.ToText(value);
             if (text.Length == 0)
             {
-                Throw(Errors.Argument("NotAuthorized", NoSessionMessage, null));
+                this.Throw(Errors.Argument("NotAuthorized", NoSessionMessage, null));
             }
             return text;
         }
@@ -141,7 +106,7 @@ namespace NativeToken.Commands
             PSMethodInfo? authorize = PSObject.AsPSObject(armorSession).Methods["Authorize"];
             if (authorize == null)
             {
-                Throw(Errors.Argument(
+                this.Throw(Errors.Argument(
                     "MissingAuthorize", "The global Armor session has no Authorize(token, minutes) method to store the renewed token in.", null));
             }
             try
@@ -156,19 +121,11 @@ namespace NativeToken.Commands
                     "NativeToken.ArmorSessionRefused",
                     ErrorCategory.InvalidResult,
                     null);
-                Throw(error);
+                this.Throw(error);
             }
         }
 
         private static Exception Inner(Exception exception) => exception.InnerException ?? exception;
 
-        private static readonly Regex ApiVersionShown = new Regex("^[A-Za-z0-9._-]{1,20}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
-        [DoesNotReturn]
-        private void Throw(ErrorRecord error)
-        {
-            ThrowTerminatingError(error);
-            throw new InvalidOperationException(error.ToString()); // not reached: ThrowTerminatingError throws
-        }
     }
 }

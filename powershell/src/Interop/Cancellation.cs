@@ -58,7 +58,7 @@ namespace NativeToken.Interop
                 _stopped = true;
                 if (_current != null)
                 {
-                    _ = NativeMethods.nt_cancel_trigger(_current.DangerousGetHandle());
+                    _current.Trigger();
                 }
             }
         }
@@ -74,7 +74,7 @@ namespace NativeToken.Interop
         private static readonly CancelHandle?[] s_free = new CancelHandle?[Capacity];
         private static int s_count;
 
-        internal static unsafe CancelHandle Rent()
+        internal static CancelHandle Rent()
         {
             lock (s_free)
             {
@@ -85,16 +85,7 @@ namespace NativeToken.Interop
                     return pooled;
                 }
             }
-            var handle = new CancelHandle();
-            IntPtr raw;
-            uint rc = NativeMethods.nt_cancel_new(&raw);
-            if (rc != NativeMethods.Ok)
-            {
-                handle.Dispose();
-                throw new InvalidOperationException("NativeToken: nt_cancel_new failed with " + Errors.ResultName(rc) + ".");
-            }
-            handle.Adopt(raw);
-            return handle;
+            return CancelHandle.New();
         }
 
         internal static void Return(CancelHandle handle)

@@ -7,8 +7,8 @@ using System.Threading;
 namespace NativeToken.Interop
 {
     /// <summary>
-    /// UTF-8 across the ABI: decoding borrowed native strings, encoding inputs into caller-owned
-    /// buffers, and building SecureStrings from secrets without a managed string in between.
+    /// UTF-8 from the ABI: decoding borrowed native strings, and building SecureStrings from
+    /// secrets without a managed string in between (inputs are encoded by Utf8Arguments).
     /// Encoding.UTF8 works on .NET Framework too (Marshal.PtrToStringUTF8 does not exist there).
     /// </summary>
     internal static unsafe class NativeText
@@ -19,10 +19,7 @@ namespace NativeToken.Interop
         /// <summary>Secrets up to this many chars are decoded on the stack; longer ones in unmanaged memory.</summary>
         internal const int StackChars = 2048;
 
-        /// <summary>Inputs up to this many bytes are encoded on the stack; longer ones in unmanaged memory.</summary>
-        internal const int StackBytes = 4096;
-
-        /// <summary>A static NUL-terminated string (nt_version, nt_result_name).</summary>
+        /// <summary>A static NUL-terminated string (nt_version).</summary>
         internal static string FromCString(byte* text)
         {
             if (text == null)
