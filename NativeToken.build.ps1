@@ -208,9 +208,10 @@ task Emulator {
     Invoke-Cargo build -p native-token-emulator
 }
 
-# Synopsis: NativeToken.dll, the compiled cmdlets (its version comes from Cargo.toml too, see the .csproj).
+# Synopsis: NativeToken.dll, the compiled cmdlets, with the crate's version (the .csproj reads no version itself).
 task Cmdlets {
-    exec { dotnet build powershell/src/NativeToken.csproj -c Release -nologo -v q -clp:NoSummary }
+    $version = Get-CrateVersion
+    exec { dotnet build powershell/src/NativeToken.csproj -c Release -nologo -v q -clp:NoSummary "-p:CrateVersion=$version" }
 }
 
 # Synopsis: The MAML help (target/dotnet/help/), remade when a markdown source or the generator changed.
