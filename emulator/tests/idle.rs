@@ -5,7 +5,6 @@ mod support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use openssl::ssl::{ErrorCode, ShutdownState, SslStream};
@@ -60,11 +59,7 @@ fn connect_https(emulator: &Emulator) -> SslStream<TcpStream> {
 }
 
 fn start(close: Option<&str>) -> Emulator {
-    let cert = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "idle-{}-{}.pem",
-        std::process::id(),
-        close.unwrap_or("default")
-    ));
+    let cert = unique_path("cert.pem");
     let mut args = vec![
         "--keepalive-timeout",
         TIMEOUT,

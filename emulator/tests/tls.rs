@@ -3,23 +3,12 @@
 mod support;
 
 use std::io::Write;
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 use support::*;
 
-/// Starts an emulator with HTTPS only and its certificate in a file of its own: tests run in
-/// parallel threads of one process, and two emulators writing one file race (a client then
-/// trusts the other emulator's certificate).
 fn start_with_certificate(names: Option<&str>) -> Emulator {
-    static STARTED: AtomicUsize = AtomicUsize::new(0);
-    let cert = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "tls-{}-{}-{}.pem",
-        std::process::id(),
-        STARTED.fetch_add(1, Ordering::SeqCst),
-        names.unwrap_or("default")
-    ));
+    let cert = unique_path("cert.pem");
     let mut args = vec!["--no-http", "--cert-out", cert.to_str().unwrap()];
     if let Some(names) = names {
         args.extend(["--cert-names", names]);

@@ -149,6 +149,12 @@ impl Emulator {
     }
 }
 
+/// A path for a file no other test uses (tests run in parallel threads of one process, and in
+/// several processes): `file` in a folder of its own.
+pub fn unique_path(file: &str) -> PathBuf {
+    unique_dir().join(file)
+}
+
 fn unique_dir() -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
